@@ -1,0 +1,301 @@
+"""Paper <-> Markdown with YAML front matter: read, validate, write, with a stable key order.
+
+Validation reports every problem of a file as `path:line: message`; line numbers are looked up
+only when something is wrong, so that reading a valid archive stays a single fast YAML parse.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+import yaml
+
+from .model import Paper, PaperDate, Problem
+from .slugs import is_slug
+
+try:  # the C loader is several times faster on large archives
+    from yaml import CSafeDumper as _Dumper
+    from yaml import CSafeLoader as _BaseLoader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeDumper as _Dumper  # type: ignore[assignment]
+    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+
+
+class _Loader(_BaseLoader):
+    """Safe loading, but dates stay text: PaperDate validates them and can say what is wrong."""
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
+
+KNOWN_KEYS = ("title", "authors", "date", "arxiv", "doi", "tags", "categories", "links", "venue", "source")
+ARXIV_RE = re.compile(r"^(?:\d{4}\.\d{4,5}|[a-z][a-z.-]*(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?$")
+DOI_RE = re.compile(r"^10\.\d{4,9}/\S+$")
+URL_RE = re.compile(r"^https?://[^\s/?#]+\.[^\s]*$|^https?://localhost[^\s]*$")
+FENCE = "---"
+
+
+class _FrontMatterError(ValueError):
+    def __init__(self, line: int, message: str):
+        super().__init__(message)
+        self.line = line
+
+
+def split_front_matter(text: str) -> tuple[str, str]:
+    """Split a content file into its YAML text and its Markdown body."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.startswith(FENCE + "\n"):
+        raise _FrontMatterError(1, "the file must start with a '---' line that opens the front matter")
+    end = text.find("\n" + FENCE + "\n", len(FENCE))
+    if end == -1:
+        if text.endswith("\n" + FENCE):
+            end = len(text) - len(FENCE) - 1
+        else:
+            raise _FrontMatterError(1, "the front matter opened on line 1 is never closed with a '---' line")
+    return text[len(FENCE) + 1 : end + 1], text[end + len(FENCE) + 2 :]
+
+
+def read_paper(path: Path) -> tuple[Paper | None, list[Problem]]:
+    """Read and validate one content file; the slug is the file's name."""
+    where = str(path)
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as err:
+        return None, [Problem(where, None, f"not UTF-8 text (byte {err.start})")]
+    except OSError as err:
+        return None, [Problem(where, None, f"cannot read: {err.strerror}")]
+    return parse_paper(text, where, path.stem)
+
+
+def parse_paper(text: str, where: str, slug: str) -> tuple[Paper | None, list[Problem]]:
+    """Parse the text of a content file; `where` names it in problems."""
+    try:
+        front, body = split_front_matter(text)
+    except _FrontMatterError as err:
+        return None, [Problem(where, err.line, str(err))]
+    try:
+        data = yaml.load(front, Loader=_Loader)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        line = mark.line + 2 if mark is not None else 1
+        reason = getattr(err, "problem", None) or str(err)
+        return None, [Problem(where, line, f"front matter is not valid YAML: {reason}")]
+    except ValueError as err:
+        return None, [Problem(where, 2, f"front matter is not valid YAML: {err}")]
+    if not isinstance(data, dict):
+        return None, [Problem(where, 2, "front matter must be a mapping of keys to values")]
+    paper, errors = paper_from_mapping(data, body, slug)
+    if not errors:
+        return paper, []
+    lines = _key_lines(front)
+    return None, [Problem(where, lines.get(key, 2), message) for key, message in errors]
+
+
+def _key_lines(front: str) -> dict[str, int]:
+    """Map each top-level key to its line in the file (line 1 is the opening '---')."""
+    node = yaml.compose(front, Loader=_Loader)
+    if not isinstance(node, yaml.MappingNode):
+        return {}
+    return {str(k.value): k.start_mark.line + 2 for k, _ in node.value}
+
+
+def paper_from_mapping(data: dict, body: str, slug: str = "") -> tuple[Paper | None, list[tuple[str, str]]]:
+    """Validate front-matter values; return the Paper or (key, message) pairs for each problem."""
+    errors: list[tuple[str, str]] = []
+
+    def check(key: str, parse: Callable[[Any], Any], default: Any = None) -> Any:
+        if key not in data or data[key] is None:
+            return default
+        try:
+            return parse(data[key])
+        except ValueError as err:
+            errors.append((key, f"{key}: {err}"))
+            return default
+
+    title = check("title", _parse_title)
+    if title is None and not any(k == "title" for k, _ in errors):
+        errors.append(("title", "title: required, and missing"))
+    date = check("date", _parse_date)
+    if date is None and not any(k == "date" for k, _ in errors):
+        errors.append(("date", "date: required, and missing (YYYY, YYYY-MM or YYYY-MM-DD)"))
+    fields = dict(
+        authors=check("authors", _string_list, ()),
+        arxiv=check("arxiv", _parse_arxiv),
+        doi=check("doi", _parse_doi),
+        tags=check("tags", _parse_tags, ()),
+        categories=check("categories", _string_list, ()),
+        links=check("links", _parse_links, {}),
+        venue=check("venue", _plain_string),
+        source=check("source", _parse_mapping, {}),
+    )
+    if errors:
+        return None, errors
+    extra = {k: v for k, v in data.items() if k not in KNOWN_KEYS}
+    return Paper(title=title, date=date, body=body, slug=slug, extra=extra, **fields), []
+
+
+def _plain_string(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"expected text, found {_describe(value)}")
+    return value
+
+
+def _parse_title(value: Any) -> str:
+    value = _plain_string(value).strip()
+    if not value:
+        raise ValueError("must not be empty")
+    return value
+
+
+def _parse_date(value: Any) -> PaperDate:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return PaperDate(value)
+    if isinstance(value, str):
+        return PaperDate.parse(value)
+    raise ValueError(f"expected YYYY, YYYY-MM or YYYY-MM-DD, found {_describe(value)}")
+
+
+def _string_list(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        raise ValueError(f"expected a list, found {_describe(value)}")
+    for item in value:
+        if not isinstance(item, str) or not item.strip():
+            raise ValueError(f"every entry must be non-empty text, found {_describe(item)}")
+    return tuple(item.strip() for item in value)
+
+
+def _parse_tags(value: Any) -> tuple[str, ...]:
+    tags = _string_list(value)
+    for tag in tags:
+        if not is_slug(tag):
+            raise ValueError(f"'{tag}' is not a slug (lowercase letters, digits and single hyphens)")
+    return tags
+
+
+def _parse_arxiv(value: Any) -> str:
+    if isinstance(value, float):
+        raise ValueError(f"write the id in quotes (\"{value}\"): unquoted it is read as a number")
+    value = _plain_string(value).strip()
+    if not ARXIV_RE.match(value):
+        raise ValueError(f"'{value}' is not an arXiv id such as 2010.14701 or hep-ex/0406020")
+    return value
+
+
+def _parse_doi(value: Any) -> str:
+    value = _plain_string(value).strip()
+    if not DOI_RE.match(value):
+        raise ValueError(f"'{value}' is not a DOI such as 10.1145/3292500.3330701")
+    return value
+
+
+def _parse_links(value: Any) -> dict[str, str]:
+    mapping = _parse_mapping(value)
+    for name, url in mapping.items():
+        if not isinstance(url, str) or not URL_RE.match(url):
+            raise ValueError(f"link '{name}' must be an http(s) URL, found {_describe(url)}")
+    return {str(k): v for k, v in mapping.items()}
+
+
+def _parse_mapping(value: Any) -> dict:
+    if not isinstance(value, dict):
+        raise ValueError(f"expected a mapping of keys to values, found {_describe(value)}")
+    return value
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, str):
+        return f"'{value}'" if len(value) < 60 else "a long text"
+    if isinstance(value, bool):
+        return "a yes/no value"
+    if isinstance(value, (int, float)):
+        return f"the number {value}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+def paper_to_mapping(paper: Paper) -> dict[str, Any]:
+    """Front-matter values in the stable order of the schema; empty optional fields are left out."""
+    date = paper.date
+    date_value: Any = None
+    if date is not None:
+        if date.precision == "day":
+            date_value = dt.date(date.year, date.month or 1, date.day or 1)
+        elif date.precision == "month":
+            date_value = str(date)
+        else:
+            date_value = date.year
+    values: dict[str, Any] = {
+        "title": paper.title,
+        "authors": list(paper.authors),
+        "date": date_value,
+        "arxiv": paper.arxiv,
+        "doi": paper.doi,
+        "tags": list(paper.tags),
+        "categories": list(paper.categories),
+        "links": dict(paper.links),
+        "venue": paper.venue,
+        "source": dict(paper.source),
+    }
+    ordered = {k: v for k, v in values.items() if v not in (None, [], {})}
+    ordered.update(paper.extra)
+    return ordered
+
+
+def dump_paper(paper: Paper) -> str:
+    """The full text of a content file for `paper`."""
+    front = yaml.dump(
+        paper_to_mapping(paper),
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=None,
+        width=100,
+    )
+    return f"{FENCE}\n{front}{FENCE}\n{paper.body}"
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write through a temporary file in the same folder, so a crash never leaves half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def write_paper(paper: Paper, folder: Path) -> Path:
+    """Write `paper` as `folder/<slug>.md`."""
+    if not is_slug(paper.slug):
+        raise ValueError(f"cannot write a paper whose slug '{paper.slug}' is not a slug")
+    path = folder / f"{paper.slug}.md"
+    write_text_atomic(path, dump_paper(paper))
+    return path
+
+
+def read_folder(folder: Path) -> tuple[list[Paper], list[Problem]]:
+    """Read every `*.md` file in `folder` (sorted by name, so results are deterministic)."""
+    papers: list[Paper] = []
+    problems: list[Problem] = []
+    for path in sorted(folder.glob("*.md")):
+        paper, found = read_paper(path)
+        problems.extend(found)
+        if paper is not None:
+            papers.append(paper)
+    return papers, problems
+
+
+def iter_content_files(folder: Path) -> Iterable[Path]:
+    return sorted(folder.glob("*.md"))

@@ -1,0 +1,107 @@
+"""The data model every stage shares: Paper, PaperDate, Problem. No I/O lives here."""
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+_DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+
+@dataclass(frozen=True, order=True)
+class PaperDate:
+    """A publication date at the precision the source knows: a year, a month or a day.
+
+    Sources such as BibTeX often know only the year; nothing may invent the rest.
+    """
+
+    year: int
+    month: int | None = None
+    day: int | None = None
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.year <= 9999:
+            raise ValueError(f"year {self.year} is out of range")
+        if self.month is None and self.day is not None:
+            raise ValueError("a day needs a month")
+        if self.month is not None and not 1 <= self.month <= 12:
+            raise ValueError(f"month {self.month} is not between 1 and 12")
+        if self.day is not None:
+            last = calendar.monthrange(self.year, self.month or 1)[1]
+            if not 1 <= self.day <= last:
+                raise ValueError(f"day {self.day} does not exist in {self.year}-{self.month:02d}")
+
+    @classmethod
+    def parse(cls, text: str) -> "PaperDate":
+        """Parse `YYYY`, `YYYY-MM` or `YYYY-MM-DD`; raise ValueError with a reason otherwise."""
+        match = _DATE_RE.match(text.strip())
+        if not match:
+            raise ValueError(f"'{text}' is not a date of the form YYYY, YYYY-MM or YYYY-MM-DD")
+        year, month, day = (int(part) if part else None for part in match.groups())
+        return cls(year, month, day)
+
+    @property
+    def precision(self) -> str:
+        """'day', 'month' or 'year'."""
+        if self.day is not None:
+            return "day"
+        return "month" if self.month is not None else "year"
+
+    @property
+    def sort_key(self) -> tuple[int, int, int]:
+        """Less precise dates sort as the start of their period."""
+        return (self.year, self.month or 0, self.day or 0)
+
+    def __str__(self) -> str:
+        text = f"{self.year:04d}"
+        if self.month is not None:
+            text += f"-{self.month:02d}"
+        if self.day is not None:
+            text += f"-{self.day:02d}"
+        return text
+
+
+@dataclass(frozen=True)
+class Paper:
+    """One paper, as importers produce it, content files store it and the builder renders it.
+
+    `slug` is the content file's name (empty until the paper is written); `body` is the
+    Markdown below the front matter (the abstract, plus any notes a person added); `extra`
+    holds front-matter keys sitegen does not know, kept so they reach templates unchanged.
+    """
+
+    title: str
+    date: PaperDate | None = None
+    authors: tuple[str, ...] = ()
+    arxiv: str | None = None
+    doi: str | None = None
+    tags: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    links: Mapping[str, str] = field(default_factory=dict)
+    venue: str | None = None
+    source: Mapping[str, Any] = field(default_factory=dict)
+    extra: Mapping[str, Any] = field(default_factory=dict)
+    body: str = ""
+    slug: str = ""
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """Something wrong with the input, located so a person can go and fix it."""
+
+    path: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line is not None else self.path
+        return f"{where}: {self.message}"
+
+
+class ProblemsError(Exception):
+    """Raised by a stage that cannot go on; carries every problem found, not only the first."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = sorted(problems, key=lambda p: (p.path, p.line or 0, p.message))
+        super().__init__("\n".join(str(p) for p in self.problems))
