@@ -1,0 +1,113 @@
+"""The command line: one sub-command per verb, each a thin layer over the real work.
+
+Exit status: 0 success, 1 errors in the input, 2 bad usage. Only this module prints or exits.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Callable, Sequence
+
+from . import __version__
+from .config import CONFIG_FILE, load_config, with_base_url
+from .model import PaperDate, ProblemsError
+
+EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
+
+
+def _date_argument(text: str) -> PaperDate:
+    try:
+        return PaperDate.parse(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
+def _add_config(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", "-c", type=Path, default=Path(CONFIG_FILE), metavar="FILE",
+                        help=f"the site's settings file (default: ./{CONFIG_FILE})")
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from .build import build
+
+    config = load_config(args.config)
+    if args.base_url is not None:
+        config = with_base_url(config, args.base_url)
+    result = build(config, args.out)
+    print(f"Built {result.papers} papers into {result.pages} pages in {result.out_dir} ({result.seconds:.2f} s)")
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from .importing import import_files
+
+    config = load_config(args.config)
+    report = import_files(args.files, config.papers_dir, format=args.format, date=args.date, dry_run=args.dry_run)
+    for slug in sorted(report.changes):
+        print(report.changes[slug])
+    verb = "would be " if args.dry_run else ""
+    print(
+        f"{len(report.new)} new, {len(report.enriched)} enriched, {len(report.unchanged)} unchanged, "
+        f"{len(report.rejected)} rejected{' (' + verb.strip() + ' written: nothing, dry run)' if args.dry_run else ''}"
+    )
+    for problem in report.rejected:
+        print(f"rejected: {problem}", file=sys.stderr)
+    return EXIT_INPUT if report.rejected else EXIT_OK
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    from .scaffold import create_site
+
+    created = create_site(args.directory, title=args.title)
+    for path in created:
+        print(f"created {path}")
+    print(f"Next: cd {args.directory} && sitegen import <file> --date YYYY-MM-DD && sitegen build")
+    return EXIT_OK
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sitegen", description="Static sites for research-paper archives.")
+    parser.add_argument("--version", action="version", version=f"sitegen {__version__}")
+    verbs = parser.add_subparsers(dest="verb", metavar="COMMAND", required=True)
+
+    new = verbs.add_parser("new", help="create a new site in DIR", description="Create a working site: settings, an empty papers folder and folders for theme overrides.")
+    new.add_argument("directory", type=Path, metavar="DIR")
+    new.add_argument("--title", default="Paper archive", help="the site's title")
+    new.set_defaults(run=cmd_new)
+
+    imp = verbs.add_parser("import", help="convert papers from files into content/papers/",
+                           description="Convert papers into content/papers/<slug>.md. Known papers are enriched, never overwritten.")
+    imp.add_argument("files", type=Path, nargs="+", metavar="FILE")
+    imp.add_argument("--format", "-f", help="the input format (default: detected from the file)")
+    imp.add_argument("--date", type=_date_argument, help="date for papers whose source has none (YYYY, YYYY-MM or YYYY-MM-DD)")
+    imp.add_argument("--dry-run", "-n", action="store_true", help="show what would change and write nothing")
+    _add_config(imp)
+    imp.set_defaults(run=cmd_import)
+
+    bld = verbs.add_parser("build", help="render the site into public/", description="Render the site. A failed build leaves the previous output untouched.")
+    bld.add_argument("--out", "-o", type=Path, help="output folder (default: output_dir of the settings, public/)")
+    bld.add_argument("--base-url", help="override base_url, e.g. https://user.github.io/repo/")
+    _add_config(bld)
+    bld.set_defaults(run=cmd_build)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    run: Callable[[argparse.Namespace], int] = args.run
+    try:
+        return run(args)
+    except ProblemsError as err:
+        for problem in err.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        print(f"sitegen {args.verb}: {len(err.problems)} error(s); nothing was written", file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        print(f"sitegen {args.verb}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

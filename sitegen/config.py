@@ -1,0 +1,184 @@
+"""sitegen.yaml -> a typed, validated Config. Defaults live here; every error names its key."""
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Callable
+from urllib.parse import urlsplit
+
+import yaml
+
+from .model import Problem, ProblemsError
+from .slugs import is_slug
+
+CONFIG_FILE = "sitegen.yaml"
+
+
+@dataclass(frozen=True)
+class TagRule:
+    """A tag derived at build time: its display title and the phrases that imply it."""
+
+    slug: str
+    title: str
+    phrases: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Config:
+    """A site's settings; paths are absolute, resolved against the config file's folder."""
+
+    root: Path
+    title: str = "Paper archive"
+    description: str = ""
+    base_url: str = "/"
+    language: str = "en"
+    per_page: int = 20
+    theme: str = "default"
+    content_dir: Path = Path("content")
+    output_dir: Path = Path("public")
+    tags: tuple[TagRule, ...] = ()
+    category_tags: bool = True
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def papers_dir(self) -> Path:
+        return self.content_dir / "papers"
+
+    @property
+    def base_path(self) -> str:
+        """The path prefix of every URL: '' for a root site, '/repo' for a project site."""
+        return urlsplit(self.base_url).path.rstrip("/")
+
+
+@dataclass(frozen=True)
+class Option:
+    """One documented key of sitegen.yaml; `parse` raises ValueError with what was expected."""
+
+    key: str
+    help: str
+    parse: Callable[[Any], Any]
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"expected text, found {value!r}")
+    return value
+
+
+def _positive_int(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"expected a whole number of at least 1, found {value!r}")
+    return value
+
+
+def _boolean(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"expected true or false, found {value!r}")
+    return value
+
+
+def _base_url(value: Any) -> str:
+    value = _text(value).strip()
+    parts = urlsplit(value)
+    if parts.scheme not in ("", "http", "https") or (parts.scheme and not parts.netloc):
+        raise ValueError(f"expected a URL such as https://user.github.io/repo/ or a path such as /repo/, found {value!r}")
+    if not parts.scheme and not value.startswith("/"):
+        raise ValueError(f"a base_url without a scheme must start with '/', found {value!r}")
+    return value if value.endswith("/") else value + "/"
+
+
+def _tag_rules(value: Any) -> tuple[TagRule, ...]:
+    if not isinstance(value, dict):
+        raise ValueError("expected a mapping of tag slugs to lists of phrases")
+    rules = []
+    for slug, spec in value.items():
+        if not isinstance(slug, str) or not is_slug(slug):
+            raise ValueError(f"tag '{slug}' is not a slug (lowercase letters, digits and single hyphens)")
+        title = slug.replace("-", " ")
+        phrases = spec
+        if isinstance(spec, dict):
+            unknown = set(spec) - {"title", "match"}
+            if unknown:
+                raise ValueError(f"tag '{slug}' has unknown keys {sorted(unknown)}; expected title and match")
+            title = _text(spec.get("title", title))
+            phrases = spec.get("match", [])
+        if not isinstance(phrases, list) or not all(isinstance(p, str) and p.strip() for p in phrases):
+            raise ValueError(f"tag '{slug}': expected a list of phrases that imply it")
+        rules.append(TagRule(slug, title, tuple(p.strip() for p in phrases)))
+    return tuple(rules)
+
+
+def _params(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ValueError("expected a mapping of names to values")
+    return value
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option("title", "The site's name, shown in every page header and in feeds.", _text),
+    Option("description", "One sentence about the archive, for the home page and search engines.", _text),
+    Option("base_url", "Where the site is published, e.g. https://user.github.io/repo/; its path prefixes every link.", _base_url),
+    Option("language", "The pages' language code (the html lang attribute).", _text),
+    Option("per_page", "Papers per page on the home, tag, author and archive lists.", _positive_int),
+    Option("theme", "The theme: a folder in the site's themes/ or a bundled theme.", _text),
+    Option("content_dir", "The folder that holds papers/ (relative to sitegen.yaml).", _text),
+    Option("output_dir", "Where `sitegen build` writes the site (relative to sitegen.yaml).", _text),
+    Option("tags", "Tags derived from title and abstract: tag-slug: [phrases] or tag-slug: {title, match}.", _tag_rules),
+    Option("category_tags", "Also derive readable tags from arXiv categories (cs.LG -> machine-learning).", _boolean),
+    Option("params", "Free-form values passed to templates as site.params.", _params),
+)
+_BY_KEY = {option.key: option for option in OPTIONS}
+
+
+def load_config(path: Path) -> Config:
+    """Read and validate sitegen.yaml; raise ProblemsError listing every bad key with its line."""
+    where = str(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ProblemsError([Problem(where, None, "no such file (run `sitegen new DIR` to start a site)")]) from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise ProblemsError([Problem(where, None, f"cannot read: {err}")]) from None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text) if node is not None else {}
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        raise ProblemsError([Problem(where, line, f"not valid YAML: {getattr(err, 'problem', err)}")]) from None
+    if not isinstance(data, dict):
+        raise ProblemsError([Problem(where, 1, "expected a mapping of settings")])
+    lines = {str(k.value): k.start_mark.line + 1 for k, _ in node.value} if node is not None else {}
+    return config_from_mapping(data, path.parent.resolve(), where, lines)
+
+
+def config_from_mapping(data: dict, root: Path, where: str = CONFIG_FILE, lines: dict[str, int] | None = None) -> Config:
+    """Validate settings already parsed from YAML."""
+    lines = lines or {}
+    problems: list[Problem] = []
+    values: dict[str, Any] = {}
+    for key, raw in data.items():
+        option = _BY_KEY.get(str(key))
+        if option is None:
+            close = difflib.get_close_matches(str(key), list(_BY_KEY), n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else f"; known keys: {', '.join(_BY_KEY)}"
+            problems.append(Problem(where, lines.get(str(key)), f"{key}: unknown setting{hint}"))
+            continue
+        try:
+            values[key] = option.parse(raw)
+        except ValueError as err:
+            problems.append(Problem(where, lines.get(str(key)), f"{key}: {err}"))
+    if problems:
+        raise ProblemsError(problems)
+    for key in ("content_dir", "output_dir"):
+        values[key] = root / values.get(key, Config.__dataclass_fields__[key].default)
+    return Config(root=root, **values)
+
+
+def with_base_url(config: Config, base_url: str) -> Config:
+    """The same settings published elsewhere (`sitegen build --base-url`)."""
+    try:
+        return replace(config, base_url=_base_url(base_url))
+    except ValueError as err:
+        raise ProblemsError([Problem("--base-url", None, str(err))]) from None

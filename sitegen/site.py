@@ -1,0 +1,221 @@
+"""Site assembly: papers sorted newest first, tag, author and date indexes, pagination.
+
+Everything here is computed once per build in time linear in the number of papers, so list
+pages never scan the whole archive per page.
+"""
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass, field
+from html import unescape
+from typing import Any, Callable, Sequence
+
+from markupsafe import Markup
+
+from .config import Config
+from .model import Paper, PaperDate
+from .slugs import author_slug, normalise_author
+from .tagging import Tagger
+
+SUMMARY_LENGTH = 280
+_TAGS_RE = re.compile(r"<[^>]+>")
+
+
+@dataclass(frozen=True)
+class Link:
+    label: str
+    href: str
+
+
+@dataclass(frozen=True)
+class AuthorRef:
+    name: str
+    slug: str
+    url: str
+
+
+@dataclass(frozen=True)
+class TagRef:
+    name: str
+    slug: str
+    url: str
+
+
+@dataclass
+class PaperView:
+    """A paper as templates see it: the stored fields plus URLs and rendered HTML."""
+
+    paper: Paper
+    url: str
+    authors: list[AuthorRef]
+    tags: list[TagRef]
+    abstract_html: Markup
+    summary: str
+    links: list[Link]
+
+    title = property(lambda self: self.paper.title)
+    date = property(lambda self: self.paper.date)
+    slug = property(lambda self: self.paper.slug)
+    arxiv = property(lambda self: self.paper.arxiv)
+    doi = property(lambda self: self.paper.doi)
+    venue = property(lambda self: self.paper.venue)
+    categories = property(lambda self: list(self.paper.categories))
+    extra = property(lambda self: dict(self.paper.extra))
+
+
+@dataclass
+class Group:
+    """Papers gathered under one name: a tag, an author, a year or a month."""
+
+    name: str
+    slug: str
+    url: str
+    papers: list[PaperView] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.papers)
+
+
+@dataclass
+class Year(Group):
+    year: int = 0
+    months: list["Month"] = field(default_factory=list)
+
+
+@dataclass
+class Month(Group):
+    year: int = 0
+    month: int = 0
+
+
+@dataclass(frozen=True)
+class Pagination:
+    page: int
+    pages: int
+    urls: list[str]
+
+    @property
+    def prev_url(self) -> str | None:
+        return self.urls[self.page - 2] if self.page > 1 else None
+
+    @property
+    def next_url(self) -> str | None:
+        return self.urls[self.page] if self.page < self.pages else None
+
+
+@dataclass
+class Site:
+    config: Config
+    papers: list[PaperView]
+    tags: list[Group]
+    authors: list[Group]
+    years: list[Year]
+
+
+def paginate(items: Sequence[Any], per_page: int, first_url: str) -> list[tuple[str, list[Any], Pagination]]:
+    """Split a list into pages: the first at `first_url`, the rest at `first_url/page/N/`."""
+    pages = max(1, -(-len(items) // per_page))
+    urls = [first_url] + [f"{first_url}page/{n}/" for n in range(2, pages + 1)]
+    return [
+        (urls[n], list(items[n * per_page : (n + 1) * per_page]), Pagination(n + 1, pages, urls))
+        for n in range(pages)
+    ]
+
+
+def paper_links(paper: Paper) -> list[Link]:
+    """External links in a fixed order: arXiv, PDF, DOI, then the paper's own links."""
+    links: list[Link] = []
+    own = dict(paper.links)
+    if paper.arxiv:
+        links.append(Link("arXiv", f"https://arxiv.org/abs/{paper.arxiv}"))
+        own.setdefault("pdf", f"https://arxiv.org/pdf/{paper.arxiv}")
+    if "pdf" in own:
+        links.append(Link("PDF", own.pop("pdf")))
+    if paper.doi:
+        links.append(Link("DOI", f"https://doi.org/{paper.doi}"))
+    for name in ("code", "project"):
+        if name in own:
+            links.append(Link(name.capitalize(), own.pop(name)))
+    links.extend(Link(name.replace("_", " ").capitalize(), href) for name, href in sorted(own.items()))
+    return links
+
+
+def summarise(html: str, length: int = SUMMARY_LENGTH) -> str:
+    """Plain text of the rendered abstract, cut at a word boundary."""
+    text = " ".join(unescape(_TAGS_RE.sub(" ", html)).split())
+    if len(text) <= length:
+        return text
+    return text[:length].rsplit(" ", 1)[0].rstrip(",;:.") + "…"
+
+
+def newest_first(paper: Paper) -> tuple:
+    date = paper.date or PaperDate(1)
+    return (tuple(-part for part in date.sort_key), paper.title.casefold(), paper.slug)
+
+
+def assemble(config: Config, papers: Sequence[Paper], render_markdown: Callable[[str], str]) -> Site:
+    """Build the Site: one pass over the papers fills every index."""
+    tagger = Tagger(config.tags, config.category_tags)
+    tag_titles = tagger.titles()
+    tags: dict[str, Group] = {}
+    authors: dict[str, Group] = {}
+    years: dict[int, Year] = {}
+    views: list[PaperView] = []
+    for paper in sorted(papers, key=newest_first):
+        html = render_markdown(paper.body)
+        author_refs = []
+        for name in paper.authors:
+            display = normalise_author(name)
+            slug = author_slug(display)
+            group = authors.get(slug)
+            if group is None:
+                group = authors[slug] = Group(display, slug, f"/authors/{slug}/")
+            author_refs.append(AuthorRef(group.name, slug, group.url))
+        tag_refs = []
+        for slug in tagger.tags_for(paper):
+            group = tags.get(slug)
+            if group is None:
+                group = tags[slug] = Group(tag_titles.get(slug, slug.replace("-", " ")), slug, f"/tags/{slug}/")
+            tag_refs.append(TagRef(group.name, slug, group.url))
+        view = PaperView(paper, f"/papers/{paper.slug}/", author_refs, tag_refs, Markup(html), summarise(html), paper_links(paper))
+        views.append(view)
+        for ref in author_refs:
+            group = authors[ref.slug]
+            if not group.papers or group.papers[-1] is not view:
+                group.papers.append(view)
+        for ref in tag_refs:
+            tags[ref.slug].papers.append(view)
+        _file_by_date(years, view)
+    return Site(
+        config=config,
+        papers=views,
+        tags=sorted(tags.values(), key=lambda g: g.slug),
+        authors=sorted(authors.values(), key=lambda g: (g.name.casefold(), g.slug)),
+        years=sorted(years.values(), key=lambda y: -y.year),
+    )
+
+
+def _file_by_date(years: dict[int, Year], view: PaperView) -> None:
+    """A paper lists under every archive page its date's precision allows."""
+    date = view.date
+    if date is None:
+        return
+    year = years.get(date.year)
+    if year is None:
+        year = years[date.year] = Year(str(date.year), str(date.year), f"/archive/{date.year}/", year=date.year)
+    year.papers.append(view)
+    if date.month is None:
+        return
+    if not year.months or year.months[-1].month != date.month:
+        year.months.append(
+            Month(
+                calendar.month_name[date.month],
+                f"{date.month:02d}",
+                f"/archive/{date.year}/{date.month:02d}/",
+                year=date.year,
+                month=date.month,
+            )
+        )
+    year.months[-1].papers.append(view)

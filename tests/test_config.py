@@ -1,0 +1,65 @@
+"""sitegen.yaml: defaults, validation errors that name the key and its line."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sitegen.config import load_config, with_base_url
+from sitegen.model import ProblemsError
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "sitegen.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_defaults_apply_to_an_empty_file(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, ""))
+    assert config.per_page == 20 and config.theme == "default" and config.base_path == ""
+    assert config.papers_dir == tmp_path.resolve() / "content" / "papers"
+
+
+def test_base_url_path_becomes_the_link_prefix(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, "base_url: https://user.github.io/repo\n"))
+    assert config.base_url == "https://user.github.io/repo/" and config.base_path == "/repo"
+
+
+def test_errors_name_the_key_the_line_and_what_was_expected(tmp_path: Path) -> None:
+    with pytest.raises(ProblemsError) as caught:
+        load_config(write(tmp_path, "title: X\nper_page: ten\nbase_url: ftp://x\n"))
+    messages = [str(p) for p in caught.value.problems]
+    assert any(m.endswith(":2: per_page: expected a whole number of at least 1, found 'ten'") for m in messages)
+    assert any(":3: base_url:" in m for m in messages)
+
+
+def test_unknown_key_suggests_the_close_one(tmp_path: Path) -> None:
+    with pytest.raises(ProblemsError) as caught:
+        load_config(write(tmp_path, "per_pgae: 5\n"))
+    assert "did you mean 'per_page'?" in str(caught.value)
+
+
+def test_tag_rules_accept_list_and_mapping_forms(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, "tags:\n  llm: [large language model]\n  time-series: {title: Time series, match: [forecasting]}\n"))
+    assert [(r.slug, r.title, r.phrases) for r in config.tags] == [
+        ("llm", "llm", ("large language model",)),
+        ("time-series", "Time series", ("forecasting",)),
+    ]
+
+
+def test_tag_rule_with_a_bad_slug_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ProblemsError, match="'Big Models' is not a slug"):
+        load_config(write(tmp_path, "tags:\n  Big Models: [x]\n"))
+
+
+def test_missing_config_file_says_how_to_start(tmp_path: Path) -> None:
+    with pytest.raises(ProblemsError, match="sitegen new"):
+        load_config(tmp_path / "sitegen.yaml")
+
+
+def test_base_url_override_is_validated(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, ""))
+    assert with_base_url(config, "/repo").base_path == "/repo"
+    with pytest.raises(ProblemsError):
+        with_base_url(config, "repo")
