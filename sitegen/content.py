@@ -85,6 +85,9 @@ def parse_paper(text: str, where: str, slug: str) -> tuple[Paper | None, list[Pr
         mark = getattr(err, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 1
         reason = getattr(err, "problem", None) or str(err)
+        context, start = getattr(err, "context", None), getattr(err, "context_mark", None)
+        if context and start is not None and start.line + 2 != line:
+            reason += f" ({context} that starts on line {start.line + 2})"
         return None, [Problem(where, line, f"front matter is not valid YAML: {reason}")]
     except ValueError as err:
         return None, [Problem(where, 2, f"front matter is not valid YAML: {err}")]

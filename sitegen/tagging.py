@@ -36,9 +36,10 @@ CATEGORY_TAGS: dict[str, str] = {
 
 
 def _phrase_pattern(phrase: str) -> str:
-    """Whole words; a space in a phrase also matches a hyphen ("time series" ~ "time-series")."""
+    """Whole words; a space also matches a hyphen ("time series" ~ "time-series"), and a final
+    word also matches its plural ("language model" ~ "language models")."""
     words = [re.escape(word) for word in re.split(r"[\s-]+", phrase) if word]
-    return r"[\s-]+".join(words)
+    return r"[\s-]+".join(words) + r"(?:e?s)?"
 
 
 class Tagger:

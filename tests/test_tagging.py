@@ -31,3 +31,9 @@ def test_categories_give_readable_tags_only_when_enabled() -> None:
     p = paper("x", categories=("cs.LG", "cs.XX"))
     assert Tagger([], True).tags_for(p) == ("machine-learning",)
     assert Tagger([], False).tags_for(p) == ()
+
+
+def test_a_phrase_also_matches_its_plural() -> None:
+    tagger = Tagger([TagRule("diffusion", "Diffusion", ("diffusion model",))], False)
+    assert tagger.tags_for(paper("Diffusion Models beyond Steps")) == ("diffusion",)
+    assert tagger.tags_for(paper("Diffusion Modelling")) == ()
