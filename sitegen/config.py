@@ -95,7 +95,7 @@ def _tag_rules(value: Any) -> tuple[TagRule, ...]:
     for slug, spec in value.items():
         if not isinstance(slug, str) or not is_slug(slug):
             raise ValueError(f"tag '{slug}' is not a slug (lowercase letters, digits and single hyphens)")
-        title = slug.replace("-", " ")
+        title = ""
         phrases = spec
         if isinstance(spec, dict):
             unknown = set(spec) - {"title", "match"}

@@ -8,10 +8,10 @@ from mdit_py_plugins.dollarmath import dollarmath_plugin
 
 
 def _render_math(content: str, options: dict) -> str:
-    """Math is shown as its TeX source until a math renderer is configured."""
+    """Math is shown as its TeX source, delimiters included; the plugin wraps it in a span or div."""
     if options.get("display_mode"):
-        return f'<div class="math display">$${escape(content)}$$</div>'
-    return f'<span class="math inline">${escape(content)}$</span>'
+        return f"$${escape(content)}$$"
+    return f"${escape(content)}$"
 
 
 def make_renderer() -> MarkdownIt:

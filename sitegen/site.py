@@ -150,6 +150,11 @@ def summarise(html: str, length: int = SUMMARY_LENGTH) -> str:
     return text[:length].rsplit(" ", 1)[0].rstrip(",;:.") + "…"
 
 
+def tag_title(slug: str) -> str:
+    """The display name of a tag without a configured title: "machine-learning" -> "Machine learning"."""
+    return slug.replace("-", " ").capitalize()
+
+
 def newest_first(paper: Paper) -> tuple:
     date = paper.date or PaperDate(1)
     return (tuple(-part for part in date.sort_key), paper.title.casefold(), paper.slug)
@@ -177,7 +182,7 @@ def assemble(config: Config, papers: Sequence[Paper], render_markdown: Callable[
         for slug in tagger.tags_for(paper):
             group = tags.get(slug)
             if group is None:
-                group = tags[slug] = Group(tag_titles.get(slug, slug.replace("-", " ")), slug, f"/tags/{slug}/")
+                group = tags[slug] = Group(tag_titles.get(slug) or tag_title(slug), slug, f"/tags/{slug}/")
             tag_refs.append(TagRef(group.name, slug, group.url))
         view = PaperView(paper, f"/papers/{paper.slug}/", author_refs, tag_refs, Markup(html), summarise(html), paper_links(paper))
         views.append(view)

@@ -43,7 +43,7 @@ def test_unknown_key_suggests_the_close_one(tmp_path: Path) -> None:
 def test_tag_rules_accept_list_and_mapping_forms(tmp_path: Path) -> None:
     config = load_config(write(tmp_path, "tags:\n  llm: [large language model]\n  time-series: {title: Time series, match: [forecasting]}\n"))
     assert [(r.slug, r.title, r.phrases) for r in config.tags] == [
-        ("llm", "llm", ("large language model",)),
+        ("llm", "", ("large language model",)),
         ("time-series", "Time series", ("forecasting",)),
     ]
 
