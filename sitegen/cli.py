@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Callable, Sequence
 
-from . import __version__
+from . import __version__, importers
 from .config import CONFIG_FILE, load_config, with_base_url
 from .model import PaperDate, ProblemsError
 
@@ -46,14 +46,14 @@ def cmd_import(args: argparse.Namespace) -> int:
     report = import_files(args.files, config.papers_dir, format=args.format, date=args.date, dry_run=args.dry_run)
     for slug in sorted(report.changes):
         print(report.changes[slug])
-    verb = "would be " if args.dry_run else ""
-    print(
-        f"{len(report.new)} new, {len(report.enriched)} enriched, {len(report.unchanged)} unchanged, "
-        f"{len(report.rejected)} rejected{' (' + verb.strip() + ' written: nothing, dry run)' if args.dry_run else ''}"
-    )
+    prefix = "dry run, nothing written: " if args.dry_run else ""
+    print(f"{prefix}{len(report.new)} new, {len(report.enriched)} enriched, "
+          f"{len(report.unchanged)} unchanged, {len(report.rejected)} rejected")
     for problem in report.rejected:
         print(f"rejected: {problem}", file=sys.stderr)
-    return EXIT_INPUT if report.rejected else EXIT_OK
+    for problem in report.broken:
+        print(f"error: {problem} (left untouched)", file=sys.stderr)
+    return EXIT_INPUT if report.rejected or report.broken else EXIT_OK
 
 
 def cmd_new(args: argparse.Namespace) -> int:
@@ -79,7 +79,7 @@ def make_parser() -> argparse.ArgumentParser:
     imp = verbs.add_parser("import", help="convert papers from files into content/papers/",
                            description="Convert papers into content/papers/<slug>.md. Known papers are enriched, never overwritten.")
     imp.add_argument("files", type=Path, nargs="+", metavar="FILE")
-    imp.add_argument("--format", "-f", help="the input format (default: detected from the file)")
+    imp.add_argument("--format", "-f", choices=importers.names(), help="the input format (default: detected from the file)")
     imp.add_argument("--date", type=_date_argument, help="date for papers whose source has none (YYYY, YYYY-MM or YYYY-MM-DD)")
     imp.add_argument("--dry-run", "-n", action="store_true", help="show what would change and write nothing")
     _add_config(imp)
@@ -104,6 +104,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"error: {problem}", file=sys.stderr)
         print(f"sitegen {args.verb}: {len(err.problems)} error(s); nothing was written", file=sys.stderr)
         return EXIT_INPUT
+    except BrokenPipeError:  # output piped into `head` and the like
+        sys.stderr.close()
+        return EXIT_OK
     except KeyboardInterrupt:
         print(f"sitegen {args.verb}: interrupted", file=sys.stderr)
         return 130

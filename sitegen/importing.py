@@ -1,0 +1,280 @@
+"""`sitegen import`: merge papers from source files into content/papers/ without losing edits.
+
+Identity: a paper is the same paper when its arXiv id (without version) matches, else its DOI
+(case-insensitive), else its normalised title, else the slug its title gives is the name of its
+file (so a title a person edited still matches the source), unless the two carry different arXiv
+ids or DOIs. Papers are matched against the archive and against earlier papers of the same import.
+
+A new paper is written under a slug made from its title, which never changes afterwards. A known
+paper is only enriched: fields that are missing or empty are filled, links gain missing keys, an
+empty body gets the abstract; a value that is there is never changed, so a person's edits survive
+and importing the same source twice changes no byte. Two refinements of `date` count as filling:
+a year or month becomes a day or month inside it (2024-06 -> 2024-06-14), and a date that came
+only from `--date` (recorded as `source.assumed_date`, and still equal to it) gives way to a date
+a source states. Broken content files are reported and never written.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Mapping
+
+from . import importers
+from .content import dump_paper, parse_paper, read_paper, write_paper, write_text_atomic
+from .importers import Record
+from .importers.identifiers import arxiv_month, normalise_arxiv
+from .model import Paper, PaperDate, Problem
+from .slugs import slugify
+
+__all__ = ["ImportReport", "import_files", "title_key", "SLUG_MAX_LENGTH"]
+
+SLUG_MAX_LENGTH = 80
+_NON_WORD = re.compile(r"[\W_]+")
+
+
+@dataclass
+class ImportReport:
+    """What an import did (or, with dry_run, would do); slugs are listed in source order."""
+
+    new: list[str] = field(default_factory=list)
+    enriched: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    rejected: list[Problem] = field(default_factory=list)  # source records not imported
+    broken: list[Problem] = field(default_factory=list)  # existing content files left untouched
+    changes: dict[str, str] = field(default_factory=dict)  # dry run only: slug -> unified diff
+
+
+def title_key(title: str) -> str:
+    """Titles compare equal across case, punctuation and spacing ("ChAda-ViT :" ~ "chada vit")."""
+    return " ".join(_NON_WORD.sub(" ", title.casefold()).split())
+
+
+def slug_for_title(title: str) -> str:
+    """At most SLUG_MAX_LENGTH characters, cut at a word boundary (never dropping inner words)."""
+    slug = slugify(title)
+    if len(slug) > SLUG_MAX_LENGTH:
+        cut = slug.rfind("-", 0, SLUG_MAX_LENGTH + 1)
+        slug = slug[:cut] if cut > 0 else slug[:SLUG_MAX_LENGTH]
+    return slug or "paper"
+
+
+@dataclass
+class _Entry:
+    """A paper in the archive as this import sees it: the file as read, and the paper now."""
+
+    paper: Paper
+    original: Paper | None  # as read from its file; None for a paper new in this import
+    text: str  # the file's text ("" for a new paper), for the diff
+    where: Problem | None = None  # the first source record that touched it, for problems
+
+
+class _Archive:
+    """The content folder plus this import's changes, indexed by every identity key."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.entries: dict[str, _Entry] = {}
+        self.broken: list[Problem] = []
+        self.broken_slugs: set[str] = set()
+        self._keys: dict[tuple[str, str], str] = {}
+        for path in sorted(folder.glob("*.md")) if folder.is_dir() else []:
+            paper, problems = read_paper(path)
+            if paper is None:
+                self.broken.extend(problems)
+                self.broken_slugs.add(path.stem)
+                continue
+            self.add(paper, _Entry(paper, paper, path.read_bytes().decode("utf-8")))
+
+    def add(self, paper: Paper, entry: _Entry) -> None:
+        self.entries[paper.slug] = entry
+        self.index(paper)
+
+    def index(self, paper: Paper) -> None:
+        for key in _identity_keys(paper):
+            self._keys.setdefault(key, paper.slug)
+
+    def find(self, paper: Paper) -> str | None:
+        for key in _identity_keys(paper):
+            slug = self._keys.get(key)
+            if slug is not None and not _contradicts(self.entries[slug].paper, paper):
+                return slug
+        return None
+
+    def free_slug(self, title: str) -> tuple[str, str | None]:
+        """A slug no file uses yet, or the broken file's slug that blocks this title."""
+        base = slug_for_title(title)
+        if base in self.broken_slugs:
+            return base, base
+        slug, number = base, 1
+        while slug in self.entries or slug in self.broken_slugs or (self.folder / f"{slug}.md").exists():
+            number += 1
+            slug = f"{base}-{number}"
+        return slug, None
+
+
+def _identity_keys(paper: Paper) -> list[tuple[str, str]]:
+    keys = []
+    if paper.arxiv:
+        keys.append(("arxiv", normalise_arxiv(paper.arxiv) or paper.arxiv))
+    if paper.doi:
+        keys.append(("doi", paper.doi.casefold()))
+    if title_key(paper.title):
+        keys.append(("title", title_key(paper.title)))
+    # The slug remembers the title the paper was imported with, so an edited title still matches.
+    keys.append(("slug", paper.slug or slug_for_title(paper.title)))
+    return keys
+
+
+def _contradicts(a: Paper, b: Paper) -> bool:
+    """Different arXiv ids or DOIs mean different papers, however alike the titles."""
+    if a.arxiv and b.arxiv and normalise_arxiv(a.arxiv) != normalise_arxiv(b.arxiv):
+        return True
+    return bool(a.doi and b.doi and a.doi.casefold() != b.doi.casefold())
+
+
+def _refines(old: PaperDate, new: PaperDate) -> bool:
+    """`new` is more precise than `old` and inside it: 2024-06 -> 2024-06-14, 2024 -> 2024-06."""
+    if new.year != old.year:
+        return False
+    if old.month is None:
+        return new.month is not None
+    return old.day is None and new.month == old.month and new.day is not None
+
+
+def _date_is_assumed(paper: Paper) -> bool:
+    """The date is still the one `--date` supplied: no source stated it and no person changed it."""
+    assumed = paper.source.get("assumed_date")
+    return paper.date is not None and assumed is not None and str(assumed) == str(paper.date)
+
+
+def _merged_date(old: Paper, new: Paper) -> PaperDate | None:
+    if old.date is None or new.date is None:
+        return old.date or new.date
+    if _date_is_assumed(old) or _refines(old.date, new.date):
+        return new.date
+    return old.date
+
+
+def enrich(old: Paper, new: Paper) -> Paper:
+    """`old` with its missing fields filled from `new`; nothing `old` has is changed."""
+    date = _merged_date(old, new)
+    source = old.source
+    if new.date is not None and _date_is_assumed(old):  # a source now states the date
+        source = {key: value for key, value in source.items() if key != "assumed_date"}
+    return replace(
+        old,
+        date=date,
+        source=source,
+        authors=old.authors or new.authors,
+        arxiv=old.arxiv or new.arxiv,
+        doi=old.doi or new.doi,
+        tags=old.tags or new.tags,
+        categories=old.categories or new.categories,
+        links=_added(old.links, new.links),
+        venue=old.venue or new.venue,
+        extra=_added(old.extra, new.extra),
+        body=old.body if old.body.strip() else new.body,
+    )
+
+
+def _added(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
+    """`old` with the keys only `new` has appended (existing keys keep their place and value)."""
+    return {**old, **{key: value for key, value in new.items() if key not in old}}
+
+
+def _normalised(paper: Paper) -> Paper:
+    """arXiv ids are stored without version; a new-style id dates an undated paper by its month."""
+    arxiv = (normalise_arxiv(paper.arxiv) or paper.arxiv) if paper.arxiv else None
+    date = paper.date or (arxiv_month(arxiv) if arxiv else None)
+    return replace(paper, arxiv=arxiv, date=date)
+
+
+def _records(paths: Iterable[Path], format: str | None, report: ImportReport) -> Iterator[tuple[Path, Record]]:
+    """Every record of every file; unreadable files and bad records go to `report.rejected`."""
+    for path in paths:
+        try:
+            importer = importers.get(format) if format else importers.get(importers.detect_format(path))
+        except importers.UnknownFormatError as err:
+            report.rejected.append(Problem(str(path), None, str(err).removeprefix(f"{path}: ")))
+            continue
+        for item in importer.read(path):
+            if isinstance(item, Problem):
+                report.rejected.append(item)
+            else:
+                yield path, item
+
+
+def import_files(
+    paths: list[Path],
+    content_dir: Path,
+    *,
+    format: str | None = None,
+    date: PaperDate | None = None,
+    dry_run: bool = False,
+) -> ImportReport:
+    """Import every paper in `paths` into `content_dir`; see the module docstring for the rules.
+
+    `format` names the importer for all paths (detected per file otherwise); `date` dates the
+    new papers no source dates. Nothing is written when `dry_run`; `changes` shows what would be.
+    """
+    report = ImportReport()
+    archive = _Archive(content_dir)
+    report.broken = list(archive.broken)
+    touched: list[str] = []
+    for path, record in _records(paths, format, report):
+        incoming = _normalised(record.paper)
+        where = Problem(str(path), record.line, "")
+        slug = archive.find(incoming)
+        if slug is None:
+            slug, blocked_by = archive.free_slug(incoming.title)
+            if blocked_by is not None:
+                message = f"would be written as {blocked_by}.md, which has errors: fix it, then import again"
+                report.rejected.append(replace(where, message=message))
+                continue
+            paper = replace(incoming, slug=slug)
+            archive.add(paper, _Entry(paper, None, "", where))
+        else:
+            entry = archive.entries[slug]
+            entry.paper = enrich(entry.paper, incoming)
+            entry.where = entry.where or where
+            archive.index(entry.paper)
+        if slug not in touched:
+            touched.append(slug)
+    for slug in touched:
+        _finish(archive, slug, date, report, dry_run)
+    return report
+
+
+def _finish(archive: _Archive, slug: str, date: PaperDate | None, report: ImportReport, dry_run: bool) -> None:
+    """Date, validate, compare and (unless dry_run) write one touched paper."""
+    entry = archive.entries[slug]
+    paper, where = entry.paper, entry.where or Problem(str(archive.folder), None, "")
+    if entry.original is None and paper.date is None:
+        if date is None:
+            message = f"no date: pass --date or add one to the source ('{paper.title}')"
+            report.rejected.append(replace(where, message=message))
+            return
+        paper = replace(paper, date=date, source={**paper.source, "assumed_date": str(date)})
+    if paper == entry.original:  # compared as values: a hand-formatted file is not rewritten
+        report.unchanged.append(slug)
+        return
+    text = dump_paper(paper)
+    _, problems = parse_paper(text, where.path, slug)
+    if problems:
+        reasons = "; ".join(p.message for p in problems)
+        report.rejected.append(replace(where, message=f"cannot be written as {slug}.md: {reasons}"))
+        return
+    (report.new if entry.original is None else report.enriched).append(slug)
+    if dry_run:
+        old_name = "/dev/null" if entry.original is None else f"a/{slug}.md"
+        diff = difflib.unified_diff(
+            entry.text.splitlines(keepends=True), text.splitlines(keepends=True), old_name, f"b/{slug}.md"
+        )
+        report.changes[slug] = "".join(diff)
+        return
+    if entry.original is None:
+        write_paper(paper, archive.folder)
+    else:  # the file keeps its name, even one that is not a valid slug
+        write_text_atomic(archive.folder / f"{slug}.md", text)

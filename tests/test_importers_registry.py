@@ -1,0 +1,67 @@
+"""The importer registry: lookup by name, detection from a file's name and first bytes."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sitegen import importers
+
+SEED = Path(__file__).resolve().parents[1].parent / "shared" / "seed"
+
+
+@pytest.fixture
+def seed() -> Path:
+    if not SEED.is_dir():
+        pytest.skip("the shared seed corpus (../shared/seed beside the checkout) is not present")
+    return SEED
+
+
+def test_names_lists_every_registered_format():
+    assert importers.names() == ["metadata-json", "hf-listing"]
+
+
+@pytest.mark.parametrize("name", importers.names())
+def test_every_importer_has_the_importer_interface(name):
+    importer = importers.get(name)
+    assert importer.NAME == name
+    assert isinstance(importer.DESCRIPTION, str) and importer.DESCRIPTION
+    assert callable(importer.detect) and callable(importer.read)
+
+
+def test_get_unknown_format_names_the_known_formats():
+    with pytest.raises(importers.UnknownFormatError, match="unknown format 'bibtex'.*hf-listing"):
+        importers.get("bibtex")
+
+
+def test_detect_format_recognises_the_seed_listing(seed):
+    assert importers.detect_format(seed / "daily-papers.txt") == "hf-listing"
+
+
+def test_detect_format_recognises_the_seed_metadata(seed):
+    assert importers.detect_format(seed / "metadata.json") == "metadata-json"
+
+
+def test_detect_format_goes_by_content_not_by_name(tmp_path):
+    path = tmp_path / "records.txt"
+    path.write_text('[\n {"title": "A"}\n]\n', encoding="utf-8")
+    assert importers.detect_format(path) == "metadata-json"
+
+
+def test_detect_format_error_names_the_file(tmp_path):
+    path = tmp_path / "papers.csv"
+    path.write_text("title,year\nA,2020\n", encoding="utf-8")
+    with pytest.raises(importers.UnknownFormatError, match=r"papers\.csv: no importer recognises this file"):
+        importers.detect_format(path)
+
+
+def test_detect_format_rejects_binary_files(tmp_path):
+    path = tmp_path / "paper.txt"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\0\0\0")
+    with pytest.raises(importers.UnknownFormatError, match="paper.txt"):
+        importers.detect_format(path)
+
+
+def test_detect_format_of_a_missing_file_says_it_cannot_read(tmp_path):
+    with pytest.raises(importers.UnknownFormatError, match="cannot read"):
+        importers.detect_format(tmp_path / "nowhere.txt")
