@@ -6,16 +6,15 @@ only when something is wrong, so that reading a valid archive stays a single fas
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
 import yaml
 
-from .model import Paper, PaperDate, Problem
+from .model import Paper, PaperDate, Problem, describe_value
 from .slugs import is_slug
+from .textfiles import read_utf8, write_text_atomic
 
 try:  # the C loader is several times faster on large archives
     from yaml import CSafeDumper as _Dumper
@@ -63,14 +62,10 @@ def split_front_matter(text: str) -> tuple[str, str]:
 
 def read_paper(path: Path) -> tuple[Paper | None, list[Problem]]:
     """Read and validate one content file; the slug is the file's name."""
-    where = str(path)
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as err:
-        return None, [Problem(where, None, f"not UTF-8 text (byte {err.start})")]
-    except OSError as err:
-        return None, [Problem(where, None, f"cannot read: {err.strerror}")]
-    return parse_paper(text, where, path.stem)
+    text, problem = read_utf8(path)
+    if text is None:
+        return None, [problem]
+    return parse_paper(text, str(path), path.stem)
 
 
 def parse_paper(text: str, where: str, slug: str) -> tuple[Paper | None, list[Problem]]:
@@ -145,7 +140,7 @@ def paper_from_mapping(data: dict, body: str, slug: str = "") -> tuple[Paper | N
 
 def _plain_string(value: Any) -> str:
     if not isinstance(value, str):
-        raise ValueError(f"expected text, found {_describe(value)}")
+        raise ValueError(f"expected text, found {describe_value(value)}")
     return value
 
 
@@ -161,15 +156,15 @@ def _parse_date(value: Any) -> PaperDate:
         return PaperDate(value)
     if isinstance(value, str):
         return PaperDate.parse(value)
-    raise ValueError(f"expected YYYY, YYYY-MM or YYYY-MM-DD, found {_describe(value)}")
+    raise ValueError(f"expected YYYY, YYYY-MM or YYYY-MM-DD, found {describe_value(value)}")
 
 
 def _string_list(value: Any) -> tuple[str, ...]:
     if not isinstance(value, list):
-        raise ValueError(f"expected a list, found {_describe(value)}")
+        raise ValueError(f"expected a list, found {describe_value(value)}")
     for item in value:
         if not isinstance(item, str) or not item.strip():
-            raise ValueError(f"every entry must be non-empty text, found {_describe(item)}")
+            raise ValueError(f"every entry must be non-empty text, found {describe_value(item)}")
     return tuple(item.strip() for item in value)
 
 
@@ -201,28 +196,14 @@ def _parse_links(value: Any) -> dict[str, str]:
     mapping = _parse_mapping(value)
     for name, url in mapping.items():
         if not isinstance(url, str) or not URL_RE.match(url):
-            raise ValueError(f"link '{name}' must be an http(s) URL, found {_describe(url)}")
+            raise ValueError(f"link '{name}' must be an http(s) URL, found {describe_value(url)}")
     return {str(k): v for k, v in mapping.items()}
 
 
 def _parse_mapping(value: Any) -> dict:
     if not isinstance(value, dict):
-        raise ValueError(f"expected a mapping of keys to values, found {_describe(value)}")
+        raise ValueError(f"expected a mapping of keys to values, found {describe_value(value)}")
     return value
-
-
-def _describe(value: Any) -> str:
-    if isinstance(value, str):
-        return f"'{value}'" if len(value) < 60 else "a long text"
-    if isinstance(value, bool):
-        return "a yes/no value"
-    if isinstance(value, (int, float)):
-        return f"the number {value}"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    return type(value).__name__
 
 
 def paper_to_mapping(paper: Paper) -> dict[str, Any]:
@@ -264,19 +245,6 @@ def dump_paper(paper: Paper) -> str:
         width=100,
     )
     return f"{FENCE}\n{front}{FENCE}\n{paper.body}"
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    """Write through a temporary file in the same folder, so a crash never leaves half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
 
 
 def write_paper(paper: Paper, folder: Path) -> Path:

@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
 
 from . import importers
-from .content import dump_paper, parse_paper, read_paper, write_paper, write_text_atomic
+from .content import dump_paper, parse_paper, read_paper, write_paper
+from .textfiles import write_text_atomic
 from .importers import Record
 from .importers.identifiers import arxiv_month, normalise_arxiv
 from .model import Paper, PaperDate, Problem

@@ -105,3 +105,18 @@ class ProblemsError(Exception):
     def __init__(self, problems: list[Problem]):
         self.problems = sorted(problems, key=lambda p: (p.path, p.line or 0, p.message))
         super().__init__("\n".join(str(p) for p in self.problems))
+
+
+def describe_value(value: Any) -> str:
+    """Name a wrong value in an error message the way a person would read it in YAML or JSON."""
+    if isinstance(value, str):
+        return f"'{value}'" if len(value) < 60 else "a long text"
+    if isinstance(value, bool):
+        return "a yes/no value"
+    if isinstance(value, (int, float)):
+        return f"the number {value}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return "nothing" if value is None else type(value).__name__

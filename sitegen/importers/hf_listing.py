@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Iterator
 
 from ..model import Paper, Problem
+from ..textfiles import read_utf8
 from .abstract import abstract_to_body, clean_title
 from .base import Item, Record
 
@@ -79,15 +80,11 @@ def _blocks(lines: list[str], first: int) -> Iterator[tuple[int, list[str]]]:
 def read(path: Path) -> Iterator[Item]:
     """Yield a Record per paper, located at its title line, and a Problem per malformed entry."""
     where = str(path)
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as err:
-        yield Problem(where, None, f"not UTF-8 text (byte {err.start})")
+    text, problem = read_utf8(path)
+    if text is None:
+        yield problem
         return
-    except OSError as err:
-        yield Problem(where, None, f"cannot read: {err.strerror}")
-        return
-    lines = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     first = len(lines) - len(_skip_chrome(lines))
     blocks = list(_blocks(lines, first))
     source = {"format": NAME, "file": path.name}

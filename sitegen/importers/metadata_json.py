@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from ..content import URL_RE
-from ..model import Paper, PaperDate, Problem
+from ..model import Paper, PaperDate, Problem, describe_value
+from ..textfiles import read_utf8
 from ..slugs import slugify
 from .abstract import abstract_to_body, clean_title
 from .base import Item, Record
@@ -50,13 +51,9 @@ def _record_offsets(text: str) -> Iterator[tuple[int, Any]]:
 def read(path: Path) -> Iterator[Item]:
     """Yield a Record per valid record and a Problem per invalid one, in file order."""
     where = str(path)
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        yield Problem(where, None, f"not UTF-8 text (byte {err.start})")
-        return
-    except OSError as err:
-        yield Problem(where, None, f"cannot read: {err.strerror}")
+    text, problem = read_utf8(path)
+    if text is None:
+        yield problem
         return
     try:
         data = json.loads(text)
@@ -77,7 +74,7 @@ def read(path: Path) -> Iterator[Item]:
 
 def _paper(value: Any, source: dict[str, str]) -> tuple[Paper | None, list[str]]:
     if not isinstance(value, dict):
-        return None, [f"expected a record (a JSON object), found {_describe(value)}"]
+        return None, [f"expected a record (a JSON object), found {describe_value(value)}"]
     errors: list[str] = []
 
     def field(key: str, parse) -> Any:  # noqa: ANN001 - a parser below
@@ -115,27 +112,15 @@ def _paper(value: Any, source: dict[str, str]) -> tuple[Paper | None, list[str]]
     return (None, errors) if errors else (paper, [])
 
 
-def _describe(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, (int, float)):
-        return f"the number {value}"
-    if isinstance(value, str):
-        return "text"
-    if isinstance(value, list):
-        return "a list"
-    return "an object" if isinstance(value, dict) else "null"
-
-
 def _text(value: Any) -> str:
     if not isinstance(value, str):
-        raise ValueError(f"expected text, found {_describe(value)}")
+        raise ValueError(f"expected text, found {describe_value(value)}")
     return value.strip()
 
 
 def _texts(value: Any) -> list[str]:
     if not isinstance(value, list):
-        raise ValueError(f"expected a list of text, found {_describe(value)}")
+        raise ValueError(f"expected a list of text, found {describe_value(value)}")
     if not all(isinstance(item, str) and item.strip() for item in value):
         raise ValueError("every entry must be non-empty text")
     return [item.strip() for item in value]
@@ -170,7 +155,7 @@ def _tags(value: Any) -> list[str]:
 
 def _links(value: Any) -> dict[str, str]:
     if not isinstance(value, dict):
-        raise ValueError(f"expected an object of name: URL, found {_describe(value)}")
+        raise ValueError(f"expected an object of name: URL, found {describe_value(value)}")
     for name, url in value.items():
         if not isinstance(url, str) or not URL_RE.match(url):
             raise ValueError(f"link '{name}' must be an http(s) URL")
