@@ -37,3 +37,71 @@ def make_site(tmp_path: Path):
         return root
 
     return make
+
+
+BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless system Chromium driven by Playwright; skips when either is missing."""
+    import shutil
+
+    executable = shutil.which("chromium") or shutil.which("chromium-browser")
+    if executable is None:
+        pytest.skip("no Chromium found (Debian: apt-get install chromium); browser tests need it")
+    playwright_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (pip install playwright)")
+    with playwright_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=executable, args=BROWSER_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def static_server():
+    """Serve a folder over HTTP on 127.0.0.1 (a free port), optionally under a path prefix.
+
+    Returns start(folder, prefix="", headers=None) -> base URL; servers stop after the test.
+    """
+    import functools
+    import http.server
+    import threading
+
+    servers = []
+
+    def start(folder: Path, prefix: str = "", headers: dict[str, str] | None = None) -> str:
+        class Handler(http.server.SimpleHTTPRequestHandler):
+            def translate_path(self, path: str) -> str:
+                if prefix and not path.startswith(prefix + "/"):
+                    return str(folder / "__outside_the_prefix__")
+                return super().translate_path(path[len(prefix):])
+
+            def end_headers(self) -> None:
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
+                super().end_headers()
+
+            def send_error(self, code, message=None, explain=None):
+                not_found = folder / "404.html"
+                if code == 404 and not_found.is_file():
+                    body = not_found.read_bytes()
+                    self.send_response(404)
+                    self.send_header("Content-Type", "text/html; charset=utf-8")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                    return
+                super().send_error(code, message, explain)
+
+            def log_message(self, *args) -> None:
+                pass
+
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(folder)))
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}{prefix}/"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
