@@ -18,8 +18,9 @@ from .config import Config
 from .content import read_folder
 from .markdown import render_markdown
 from .model import Problem, ProblemsError
-from .render import make_environment, render_page, static_dirs
+from .render import make_environment, render_page
 from .site import Group, Site, assemble, paginate
+from .theming import ThemeChain, fingerprinted_name, resolve_theme, static_files
 
 
 @dataclass(frozen=True)
@@ -79,8 +80,21 @@ def output_file(out_dir: Path, url: str) -> Path:
     return out_dir / (relative + "index.html" if url.endswith("/") else relative)
 
 
+def copy_static(config: Config, chain: ThemeChain, out_dir: Path) -> dict[str, str]:
+    """Copy static files under their own names and fingerprinted ones; return name -> fingerprinted."""
+    assets = {}
+    for relative, source in static_files(config.root, chain).items():
+        content = source.read_bytes()
+        assets[relative] = fingerprinted_name(relative, content)
+        for name in (relative, assets[relative]):
+            target = out_dir / "static" / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content)
+    return assets
+
+
 def render_site(site: Site, env: jinja2.Environment, out_dir: Path) -> int:
-    """Render every page and copy static files into `out_dir`; return the number of pages."""
+    """Render every page into `out_dir`; return the number of pages."""
     count = 0
     for url, template, context in iter_pages(site):
         context.setdefault("current_path", url)
@@ -89,9 +103,6 @@ def render_site(site: Site, env: jinja2.Environment, out_dir: Path) -> int:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(html, encoding="utf-8", newline="\n")
         count += 1
-    for folder in static_dirs(site.config):
-        if folder.is_dir():
-            shutil.copytree(folder, out_dir / "static", dirs_exist_ok=True)
     (out_dir / ".nojekyll").write_bytes(b"")
     return count
 
@@ -101,12 +112,13 @@ def build(config: Config, out_dir: Path | None = None) -> BuildResult:
     started = time.perf_counter()
     out_dir = (out_dir or config.output_dir).resolve()
     _refuse_dangerous_output(config, out_dir)
+    chain = resolve_theme(config.root, config.theme, config.theme_options, str(config.root / "sitegen.yaml"))
     site = load_site(config)
-    env = make_environment(config)
     staging = out_dir.parent / f".{out_dir.name}.building-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     try:
+        env = make_environment(config, chain, copy_static(config, chain, staging))
         pages = render_site(site, env, staging)
         _swap_in(staging, out_dir)
     except BaseException:

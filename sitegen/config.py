@@ -35,6 +35,7 @@ class Config:
     language: str = "en"
     per_page: int = 20
     theme: str = "default"
+    theme_options: dict[str, Any] = field(default_factory=dict)
     content_dir: Path = Path("content")
     output_dir: Path = Path("public")
     tags: tuple[TagRule, ...] = ()
@@ -109,6 +110,18 @@ def _tag_rules(value: Any) -> tuple[TagRule, ...]:
     return tuple(rules)
 
 
+def _theme(value: Any) -> dict[str, Any]:
+    """`theme: name` or `theme: {name: …, options: {…}}` (options are checked against the theme)."""
+    if isinstance(value, str):
+        return {"theme": value}
+    if not isinstance(value, dict) or not isinstance(value.get("name"), str) or set(value) - {"name", "options"}:
+        raise ValueError("expected a theme name, or a mapping with name and options")
+    options = value.get("options") or {}
+    if not isinstance(options, dict):
+        raise ValueError("options: expected a mapping of option names to values")
+    return {"theme": value["name"], "theme_options": options}
+
+
 def _params(value: Any) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise ValueError("expected a mapping of names to values")
@@ -121,7 +134,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("base_url", "Where the site is published, e.g. https://user.github.io/repo/; its path prefixes every link.", _base_url),
     Option("language", "The pages' language code (the html lang attribute).", _text),
     Option("per_page", "Papers per page on the home, tag, author and archive lists.", _positive_int),
-    Option("theme", "The theme: a folder in the site's themes/ or a bundled theme.", _text),
+    Option("theme", "The theme: a name, or {name: …, options: {…}} with options the theme declares.", _theme),
     Option("content_dir", "The folder that holds papers/ (relative to sitegen.yaml).", _text),
     Option("output_dir", "Where `sitegen build` writes the site (relative to sitegen.yaml).", _text),
     Option("tags", "Tags derived from title and abstract: tag-slug: [phrases] or tag-slug: {title, match}.", _tag_rules),
@@ -166,7 +179,11 @@ def config_from_mapping(data: dict, root: Path, where: str = CONFIG_FILE, lines:
             problems.append(Problem(where, lines.get(str(key)), f"{key}: unknown setting{hint}"))
             continue
         try:
-            values[key] = option.parse(raw)
+            parsed = option.parse(raw)
+            if key == "theme":
+                values.update(parsed)
+            else:
+                values[key] = parsed
         except ValueError as err:
             problems.append(Problem(where, lines.get(str(key)), f"{key}: {err}"))
     if problems:
@@ -174,6 +191,11 @@ def config_from_mapping(data: dict, root: Path, where: str = CONFIG_FILE, lines:
     for key in ("content_dir", "output_dir"):
         values[key] = root / values.get(key, Config.__dataclass_fields__[key].default)
     return Config(root=root, **values)
+
+
+def with_theme(config: Config, name: str) -> Config:
+    """The same settings with another theme (`--theme`); its options are checked when it loads."""
+    return replace(config, theme=name)
 
 
 def with_base_url(config: Config, base_url: str) -> Config:

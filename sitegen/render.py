@@ -1,33 +1,15 @@
-"""Jinja2 environment, theme lookup and the URL helpers templates use."""
+"""Jinja2 environment over the theme chain, and the helpers templates use (URLs, assets, dates)."""
 from __future__ import annotations
 
 import calendar
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 import jinja2
 
 from .config import Config
 from .model import PaperDate, Problem, ProblemsError
-
-BUILTIN_THEMES = Path(__file__).parent / "themes"
-
-
-def theme_dir(config: Config) -> Path:
-    """A theme in the site's own themes/ folder wins over a bundled theme of the same name."""
-    for base in (config.root / "themes", BUILTIN_THEMES):
-        candidate = base / config.theme
-        if (candidate / "templates").is_dir():
-            return candidate
-    bundled = sorted(p.name for p in BUILTIN_THEMES.iterdir() if p.is_dir())
-    raise ProblemsError(
-        [Problem(str(config.root / "sitegen.yaml"), None, f"theme: no theme '{config.theme}' (bundled: {', '.join(bundled)})")]
-    )
-
-
-def static_dirs(config: Config) -> list[Path]:
-    """Static folders, lowest priority first: the theme's, then the site's own."""
-    return [theme_dir(config) / "static", config.root / "static"]
+from .theming import ThemeChain, template_dirs
 
 
 def date_display(date: PaperDate | None) -> str:
@@ -44,11 +26,16 @@ def date_iso(date: PaperDate | None) -> str:
     return "" if date is None else str(date)
 
 
-def make_environment(config: Config) -> jinja2.Environment:
-    """The site's own templates/ folder wins over the theme's."""
-    search_path = [config.root / "templates", theme_dir(config) / "templates"]
+def make_environment(config: Config, chain: ThemeChain, assets: Mapping[str, str]) -> jinja2.Environment:
+    """Templates come from the site's templates/, then the theme, then its parents; a template
+    can also name one theme's file explicitly (`{% extends "default/paper.html" %}`)."""
+    by_theme = {theme.name: jinja2.FileSystemLoader(str(theme.templates)) for theme in chain.themes}
+    loader = jinja2.ChoiceLoader([
+        jinja2.FileSystemLoader([str(p) for p in template_dirs(config.root, chain)]),
+        jinja2.PrefixLoader(by_theme, delimiter="/"),
+    ])
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader([str(p) for p in search_path if p.is_dir()]),
+        loader=loader,
         autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -61,7 +48,14 @@ def make_environment(config: Config) -> jinja2.Environment:
         """Site-absolute path -> URL with the base_url's path prefix (GitHub project sites)."""
         return prefix + path if path.startswith("/") else path
 
-    env.globals.update(url_for=url_for, site=SiteGlobals(config))
+    def asset(name: str) -> str:
+        """The fingerprinted URL of a static file, so a deploy never serves a stale copy."""
+        try:
+            return url_for("/static/" + assets[name.lstrip("/")])
+        except KeyError:
+            raise jinja2.TemplateRuntimeError(f"asset('{name}'): no such static file in the site or its theme") from None
+
+    env.globals.update(url_for=url_for, asset=asset, site=SiteGlobals(config), theme=ThemeGlobals(chain))
     env.filters.update(date_display=date_display, date_iso=date_iso)
     return env
 
@@ -77,6 +71,14 @@ class SiteGlobals:
         self.params = config.params
 
 
+class ThemeGlobals:
+    """What templates see as `theme`: its name and its options (defaults merged with the site's)."""
+
+    def __init__(self, chain: ThemeChain):
+        self.name = chain.name
+        self.options = chain.options
+
+
 def render_page(env: jinja2.Environment, template: str, context: dict[str, Any]) -> str:
     """Render one page; template errors become problems naming the template file and line."""
     try:
@@ -84,7 +86,8 @@ def render_page(env: jinja2.Environment, template: str, context: dict[str, Any])
     except jinja2.TemplateSyntaxError as err:
         raise ProblemsError([Problem(err.filename or template, err.lineno, f"template error: {err.message}")]) from None
     except jinja2.TemplateError as err:
-        raise ProblemsError([Problem(_template_location(err, template)[0], _template_location(err, template)[1], f"template error: {err}")]) from None
+        path, line = _template_location(err, template)
+        raise ProblemsError([Problem(path, line, f"template error: {err}")]) from None
 
 
 def _template_location(err: Exception, template: str) -> tuple[str, int | None]:
@@ -93,7 +96,7 @@ def _template_location(err: Exception, template: str) -> tuple[str, int | None]:
     where: tuple[str, int | None] = (template, None)
     while tb is not None:
         filename = tb.tb_frame.f_code.co_filename
-        if filename.endswith(".html") or filename.endswith(".xml"):
+        if filename.endswith((".html", ".xml", ".json", ".txt")):
             where = (filename, tb.tb_lineno)
         tb = tb.tb_next
     return where
