@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from . import __version__, importers
-from .config import CONFIG_FILE, load_config, with_base_url
+from .config import CONFIG_FILE, load_config, with_base_url, with_theme
 from .model import PaperDate, ProblemsError
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
@@ -34,6 +34,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     if args.base_url is not None:
         config = with_base_url(config, args.base_url)
+    if args.theme is not None:
+        config = with_theme(config, args.theme)
     result = build(config, args.out)
     print(f"Built {result.papers} papers into {result.pages} pages in {result.out_dir} ({result.seconds:.2f} s)")
     return EXIT_OK
@@ -88,6 +90,7 @@ def make_parser() -> argparse.ArgumentParser:
     bld = verbs.add_parser("build", help="render the site into public/", description="Render the site. A failed build leaves the previous output untouched.")
     bld.add_argument("--out", "-o", type=Path, help="output folder (default: output_dir of the settings, public/)")
     bld.add_argument("--base-url", help="override base_url, e.g. https://user.github.io/repo/")
+    bld.add_argument("--theme", help="build with this theme instead of the one in the settings")
     _add_config(bld)
     bld.set_defaults(run=cmd_build)
     return parser

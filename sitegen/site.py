@@ -95,6 +95,12 @@ class Pagination:
     page: int
     pages: int
     urls: list[str]
+    per_page: int
+
+    @property
+    def start(self) -> int:
+        """The position of this page's first item in the whole list (for `<ol start>`)."""
+        return (self.page - 1) * self.per_page + 1
 
     @property
     def prev_url(self) -> str | None:
@@ -119,7 +125,7 @@ def paginate(items: Sequence[Any], per_page: int, first_url: str) -> list[tuple[
     pages = max(1, -(-len(items) // per_page))
     urls = [first_url] + [f"{first_url}page/{n}/" for n in range(2, pages + 1)]
     return [
-        (urls[n], list(items[n * per_page : (n + 1) * per_page]), Pagination(n + 1, pages, urls))
+        (urls[n], list(items[n * per_page : (n + 1) * per_page]), Pagination(n + 1, pages, urls, per_page))
         for n in range(pages)
     ]
 

@@ -131,6 +131,6 @@ def test_raw_html_in_an_abstract_is_shown_as_text(make_site) -> None:
     root = make_site({"x": paper_text("X <b>bold</b>", body="<script>alert(1)</script> and *em*\n")}, SETTINGS)
     assert main(["build", "--config", str(root / "sitegen.yaml")]) == 0
     page = soup(root / "public", "/papers/x/")
-    assert page.find("script") is None and page.find("b") is None
+    assert [s for s in page.find_all("script") if not s.get("src")] == [] and page.find("b") is None
     assert "<script>alert(1)</script>" in page.find("main").get_text()
     assert page.find("h1").get_text(strip=True) == "X <b>bold</b>"
