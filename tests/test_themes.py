@@ -143,3 +143,14 @@ def test_digest_numbers_entries_across_pages(tmp_path: Path) -> None:
     out = tmp_path / "public"
     subprocess.run([sys.executable, "-m", "sitegen", "build", "--theme", "digest", "--out", str(out)], cwd=REPO, check=True, capture_output=True)
     assert soup(out, "/page/2/").select_one("main ol.paper-list")["start"] == "21"
+
+
+def test_the_documented_sidebar_override_works(make_site) -> None:
+    docs = (REPO / "docs" / "themes.md").read_text(encoding="utf-8")
+    example = re.search(r"```jinja\n(.*?)```", docs, re.S).group(1)
+    root = make_site({"alpha": paper_text("Alpha", date="2024-05-02", arxiv="'2405.00001'", discussed_on="'3 June'")})
+    write(root / "templates" / "paper.html", example)
+    sidebar = soup(build(root), "/papers/alpha/").select_one("aside.paper__sidebar")
+    assert sidebar.find("h2").get_text() == "Discussed"
+    assert "Reading group, 3 June" in sidebar.get_text()
+    assert "2405.00001" in sidebar.get_text()  # super() kept the theme's identifiers
