@@ -16,6 +16,7 @@ import jinja2
 
 from .config import Config
 from .content import read_folder
+from .feeds import FeedLinks, write_feeds
 from .markdown import render_markdown
 from .model import Problem, ProblemsError
 from .render import make_environment, render_page
@@ -81,13 +82,13 @@ def output_file(out_dir: Path, url: str) -> Path:
 
 
 def copy_static(config: Config, chain: ThemeChain, out_dir: Path) -> dict[str, str]:
-    """Copy static files under their own names and fingerprinted ones; return name -> fingerprinted."""
+    """Copy static files to /static/ under their own names and to /assets/ under fingerprinted
+    ones (a folder a host may cache forever); return name -> fingerprinted name."""
     assets = {}
     for relative, source in static_files(config.root, chain).items():
         content = source.read_bytes()
         assets[relative] = fingerprinted_name(relative, content)
-        for name in (relative, assets[relative]):
-            target = out_dir / "static" / name
+        for target in (out_dir / "static" / relative, out_dir / "assets" / assets[relative]):
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(content)
     return assets
@@ -96,13 +97,16 @@ def copy_static(config: Config, chain: ThemeChain, out_dir: Path) -> dict[str, s
 def render_site(site: Site, env: jinja2.Environment, out_dir: Path) -> int:
     """Render every page into `out_dir`; return the number of pages."""
     count = 0
+    feed_links = FeedLinks(site)
     for url, template, context in iter_pages(site):
         context.setdefault("current_path", url)
+        context.setdefault("feeds", feed_links(url))
         html = render_page(env, template, context)
         target = output_file(out_dir, url)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(html, encoding="utf-8", newline="\n")
         count += 1
+    write_feeds(site, out_dir, [url for url, _, _ in iter_pages(site)])
     (out_dir / ".nojekyll").write_bytes(b"")
     return count
 

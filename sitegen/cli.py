@@ -68,6 +68,28 @@ def cmd_new(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    from .check import check_site, format_problems
+
+    config = load_config(args.config)
+    if args.base_url is not None:
+        config = with_base_url(config, args.base_url)
+    if args.external:
+        print("Checking external links too: one request at a time per host, this can take minutes", file=sys.stderr)
+    report = check_site(config, external=args.external)
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    for line in format_problems(report.problems):
+        print(line)
+    external = f", {report.external_checked} external links" if args.external else ""
+    summary = f"Checked {report.pages} pages, {report.references} internal links{external}"
+    if report.problems:
+        print(f"{summary}: {len(report.problems)} problem(s)", file=sys.stderr)
+        return EXIT_INPUT
+    print(f"{summary}: no problems")
+    return EXIT_OK
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sitegen", description="Static sites for research-paper archives.")
     parser.add_argument("--version", action="version", version=f"sitegen {__version__}")
@@ -93,6 +115,15 @@ def make_parser() -> argparse.ArgumentParser:
     bld.add_argument("--theme", help="build with this theme instead of the one in the settings")
     _add_config(bld)
     bld.set_defaults(run=cmd_build)
+
+    chk = verbs.add_parser("check", help="validate settings and content, build, and check every link",
+                           description="Validate the settings and every content file, build into a temporary folder and check "
+                                       "every internal link, #anchor and asset of every page. Exits 1 on any problem.")
+    chk.add_argument("--external", action="store_true",
+                     help="also check external links (slow: one request at a time per host, with timeouts)")
+    chk.add_argument("--base-url", help="check the site as published at this URL, e.g. https://user.github.io/repo/")
+    _add_config(chk)
+    chk.set_defaults(run=cmd_check)
     return parser
 
 

@@ -24,6 +24,18 @@ class TagRule:
     phrases: tuple[str, ...]
 
 
+SEARCH_FIELDS = ("title", "authors", "tags", "abstract", "ids")
+DEFAULT_SEARCH_BOOSTS = {"title": 10, "authors": 5, "tags": 3, "abstract": 1, "ids": 1}
+
+
+@dataclass(frozen=True)
+class SearchSettings:
+    """`search:` in sitegen.yaml: whether the site has search, and each field's lunr boost."""
+
+    enabled: bool = True
+    boosts: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_SEARCH_BOOSTS))
+
+
 @dataclass(frozen=True)
 class Config:
     """A site's settings; paths are absolute, resolved against the config file's folder."""
@@ -34,6 +46,7 @@ class Config:
     base_url: str = "/"
     language: str = "en"
     per_page: int = 20
+    feed_limit: int = 20
     theme: str = "default"
     theme_options: dict[str, Any] = field(default_factory=dict)
     content_dir: Path = Path("content")
@@ -41,6 +54,7 @@ class Config:
     tags: tuple[TagRule, ...] = ()
     category_tags: bool = True
     params: dict[str, Any] = field(default_factory=dict)
+    search: SearchSettings = field(default_factory=SearchSettings)
 
     @property
     def papers_dir(self) -> Path:
@@ -128,18 +142,37 @@ def _params(value: Any) -> dict[str, Any]:
     return value
 
 
+def _search(value: Any) -> SearchSettings:
+    """`search: false`, or `search: {enabled: …, boosts: {field: number, …}}` (unnamed fields keep their default)."""
+    if isinstance(value, bool):
+        return SearchSettings(enabled=value)
+    if not isinstance(value, dict) or set(value) - {"enabled", "boosts"}:
+        raise ValueError("expected true, false or a mapping with enabled and boosts")
+    boosts = value.get("boosts") or {}
+    if not isinstance(boosts, dict):
+        raise ValueError(f"boosts: expected a mapping of fields ({', '.join(SEARCH_FIELDS)}) to numbers")
+    for name, boost in boosts.items():
+        if name not in SEARCH_FIELDS:
+            raise ValueError(f"boosts.{name}: no such field; the fields are {', '.join(SEARCH_FIELDS)}")
+        if isinstance(boost, bool) or not isinstance(boost, (int, float)) or not 0 < boost < 1e6:
+            raise ValueError(f"boosts.{name}: expected a number greater than 0, found {boost!r}")
+    return SearchSettings(enabled=_boolean(value.get("enabled", True)), boosts={**DEFAULT_SEARCH_BOOSTS, **boosts})
+
+
 OPTIONS: tuple[Option, ...] = (
     Option("title", "The site's name, shown in every page header and in feeds.", _text),
     Option("description", "One sentence about the archive, for the home page and search engines.", _text),
     Option("base_url", "Where the site is published, e.g. https://user.github.io/repo/; its path prefixes every link.", _base_url),
     Option("language", "The pages' language code (the html lang attribute).", _text),
     Option("per_page", "Papers per page on the home, tag, author and archive lists.", _positive_int),
+    Option("feed_limit", "How many of the newest papers each feed (feed.xml, feed.json, per tag) lists.", _positive_int),
     Option("theme", "The theme: a name, or {name: …, options: {…}} with options the theme declares.", _theme),
     Option("content_dir", "The folder that holds papers/ (relative to sitegen.yaml).", _text),
     Option("output_dir", "Where `sitegen build` writes the site (relative to sitegen.yaml).", _text),
     Option("tags", "Tags derived from title and abstract: tag-slug: [phrases] or tag-slug: {title, match}.", _tag_rules),
     Option("category_tags", "Also derive readable tags from arXiv categories (cs.LG -> machine-learning).", _boolean),
     Option("params", "Free-form values passed to templates as site.params.", _params),
+    Option("search", "Site search: false to leave it out, or {boosts: {title: 10, authors: 5, tags: 3, abstract: 1, ids: 1}} to weigh fields.", _search),
 )
 _BY_KEY = {option.key: option for option in OPTIONS}
 

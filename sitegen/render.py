@@ -51,7 +51,7 @@ def make_environment(config: Config, chain: ThemeChain, assets: Mapping[str, str
     def asset(name: str) -> str:
         """The fingerprinted URL of a static file, so a deploy never serves a stale copy."""
         try:
-            return url_for("/static/" + assets[name.lstrip("/")])
+            return url_for("/assets/" + assets[name.lstrip("/")])
         except KeyError:
             raise jinja2.TemplateRuntimeError(f"asset('{name}'): no such static file in the site or its theme") from None
 

@@ -1,17 +1,29 @@
-"""`sitegen new`: the smallest site that builds, with folders ready for theme overrides."""
+"""`sitegen new`: the smallest site that builds, with folders ready for theme overrides, and
+the GitHub Pages workflow that publishes it on the first push."""
 from __future__ import annotations
 
+import json
+from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path
 
+from . import __version__
 from .model import Problem, ProblemsError
+
+# The one copy of the Pages workflow: new sites get it, and the sitegen repository's own
+# .github/workflows/pages.yml is kept identical to it (a test compares them).
+PAGES_WORKFLOW = Path(__file__).parent / "deploy" / "github-pages.yml"
 
 CONFIG_TEMPLATE = """\
 # Settings of this site; `sitegen build` reads them. Every key is optional.
 title: {title}
 description: ""
 # Where the site is published. For a GitHub Pages project site: https://USER.github.io/REPO/
+# (the workflow in .github/workflows/pages.yml passes the right one itself). Feeds and the
+# sitemap need a full URL here, so with a bare path they are left out of local builds.
 base_url: /
 per_page: 20
+# How many of the newest papers each feed lists.
+feed_limit: 20
 theme: default
 # Tags derived from titles and abstracts: a tag and the phrases that imply it.
 tags:
@@ -20,6 +32,16 @@ tags:
     match: [large language model, large language models, LLM, LLMs]
 category_tags: true
 """
+
+REQUIREMENTS_TEMPLATE = """\
+# What the GitHub Pages workflow (.github/workflows/pages.yml) installs to build this site.
+# Name the sitegen you build with, for instance the repository you installed it from:
+#   sitegen @ git+https://github.com/OWNER/sitegen@v{version}
+# Do not write a bare `sitegen`: on PyPI that name belongs to an unrelated project.
+{requirement}
+"""
+
+GITIGNORE = "/public/\n/_site/\n"
 
 
 def create_site(directory: Path, title: str = "Paper archive") -> list[Path]:
@@ -34,4 +56,36 @@ def create_site(directory: Path, title: str = "Paper archive") -> list[Path]:
     quoted_title = '"' + title.replace("\\", "\\\\").replace('"', '\\"') + '"'
     config.write_text(CONFIG_TEMPLATE.format(title=quoted_title), encoding="utf-8")
     created.append(config)
+    requirement = sitegen_requirement() or "# sitegen @ git+https://github.com/OWNER/sitegen@v" + __version__
+    extra_files = {
+        directory / ".github" / "workflows" / "pages.yml": PAGES_WORKFLOW.read_text(encoding="utf-8"),
+        directory / "requirements.txt": REQUIREMENTS_TEMPLATE.format(version=__version__, requirement=requirement),
+        directory / ".gitignore": GITIGNORE,
+    }
+    for path, text in extra_files.items():
+        if path.exists():  # a folder that is already a repository keeps its own files
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8", newline="\n")
+        created.append(path)
     return created
+
+
+def sitegen_requirement() -> str | None:
+    """How a CI machine can install the sitegen running now: the version-control or archive URL
+    it was installed from (PEP 610), or None when that was a local folder or an index."""
+    try:
+        raw = distribution("sitegen").read_text("direct_url.json")
+    except PackageNotFoundError:
+        return None
+    try:
+        info = json.loads(raw or "{}")
+    except ValueError:
+        return None
+    url = info.get("url", "")
+    vcs = info.get("vcs_info")
+    if isinstance(vcs, dict) and vcs.get("vcs") and vcs.get("commit_id") and not url.startswith("file:"):
+        return f"sitegen @ {vcs['vcs']}+{url}@{vcs['commit_id']}"
+    if "archive_info" in info and url.startswith(("https://", "http://")):
+        return f"sitegen @ {url}"
+    return None

@@ -97,7 +97,7 @@ def test_links_honour_a_project_site_base_path(make_site) -> None:
     assert main(["build", "--config", str(root / "sitegen.yaml")]) == 0
     out = root / "public"
     assert broken_links(out, "/repo") == []
-    assert re.fullmatch(r"/repo/static/style\.[0-9a-f]{10}\.css", soup(out, "/404.html").find("link", rel="stylesheet")["href"])
+    assert re.fullmatch(r"/repo/assets/style\.[0-9a-f]{10}\.css", soup(out, "/404.html").find("link", rel="stylesheet")["href"])
 
 
 def test_same_input_gives_byte_identical_output(make_site, tmp_path: Path) -> None:

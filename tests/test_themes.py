@@ -64,7 +64,7 @@ def test_site_static_file_replaces_the_theme_file(make_site) -> None:
 def test_fingerprint_changes_with_the_file_and_references_resolve(make_site) -> None:
     root = make_site(PAPERS)
     first = soup(build(root), "/").find("link", rel="stylesheet")["href"]
-    assert re.fullmatch(r"/static/style\.[0-9a-f]{10}\.css", first)
+    assert re.fullmatch(r"/assets/style\.[0-9a-f]{10}\.css", first)
     write(root / "static" / "style.css", "body { margin: 0; }\n")
     out = build(root)
     second = soup(out, "/").find("link", rel="stylesheet")["href"]
