@@ -70,3 +70,15 @@ def test_without_javascript_the_toggle_stays_hidden(browser, static_server, serv
     assert not page.locator("[data-theme-toggle]").is_visible()
     assert page.locator("main article").count() == 20
     context.close()
+
+
+def test_paper_page_prints_black_on_white_without_navigation(browser, static_server, served_theme: Path) -> None:
+    page = browser.new_page(color_scheme="dark")
+    page.goto(static_server(served_theme) + PAGES[2].lstrip("/"))
+    page.emulate_media(media="print")
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(255, 255, 255)"
+    assert page.evaluate("getComputedStyle(document.querySelector('h1')).color") == "rgb(0, 0, 0)"
+    for selector in (".site-nav", ".skip-link", ".site-footer", "[data-theme-toggle]"):
+        assert not page.locator(selector).is_visible(), selector
+    assert page.locator("main").get_by_text("The code is available on GitHub.").is_visible()
+    page.close()
