@@ -42,15 +42,26 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    import functools
+
+    from tqdm import tqdm
+
     from .importing import import_files
 
     config = load_config(args.config)
-    report = import_files(args.files, config.papers_dir, format=args.format, date=args.date, dry_run=args.dry_run)
+    filters = importers.Filters(tuple(args.category or ()), args.since)
+    bar = functools.partial(tqdm, file=sys.stderr, leave=False, disable=not sys.stdout.isatty())
+    report = import_files(args.files, config.papers_dir, format=args.format, date=args.date,
+                          dry_run=args.dry_run, filters=filters, progress=bar)
+    for path, format in report.formats:
+        print(f"{path}: read as {format}")
     for slug in sorted(report.changes):
         print(report.changes[slug])
     prefix = "dry run, nothing written: " if args.dry_run else ""
     print(f"{prefix}{len(report.new)} new, {len(report.enriched)} enriched, "
           f"{len(report.unchanged)} unchanged, {len(report.rejected)} rejected")
+    for notice in report.notices:
+        print(f"note: {notice}", file=sys.stderr)
     for problem in report.rejected:
         print(f"rejected: {problem}", file=sys.stderr)
     for problem in report.broken:
@@ -90,6 +101,25 @@ def cmd_check(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    import errno
+
+    from .serve import ServeOptions, run_preview
+
+    options = ServeOptions(args.config, args.host, args.port, args.open, args.poll, args.theme)
+    try:
+        run_preview(options, say=lambda line: print(line, flush=True))
+    except OSError as err:
+        if err.errno == errno.EADDRINUSE:
+            print(f"sitegen serve: port {args.port} on {args.host} is in use; stop the other server "
+                  f"or pass --port 0 to pick a free port", file=sys.stderr)
+            return EXIT_INPUT
+        raise
+    except KeyboardInterrupt:
+        print("stopped", flush=True)
+    return EXIT_OK
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sitegen", description="Static sites for research-paper archives.")
     parser.add_argument("--version", action="version", version=f"sitegen {__version__}")
@@ -102,9 +132,15 @@ def make_parser() -> argparse.ArgumentParser:
 
     imp = verbs.add_parser("import", help="convert papers from files into content/papers/",
                            description="Convert papers into content/papers/<slug>.md. Known papers are enriched, never overwritten.")
-    imp.add_argument("files", type=Path, nargs="+", metavar="FILE")
-    imp.add_argument("--format", "-f", choices=importers.names(), help="the input format (default: detected from the file)")
+    imp.add_argument("files", type=Path, nargs="+", metavar="FILE",
+                     help="files to import, or folders (every visible file directly inside)")
+    imp.add_argument("--format", "-f", choices=importers.names(), help="the input format (default: detected from each file)")
     imp.add_argument("--date", type=_date_argument, help="date for papers whose source has none (YYYY, YYYY-MM or YYYY-MM-DD)")
+    filtering = ", ".join(name for name in importers.names() if importers.supports_filters(importers.get(name)))
+    imp.add_argument("--category", action="append", metavar="CAT",
+                     help=f"only papers in this arXiv category or below it (cs, cs.LG); repeatable; applies to {filtering} files only")
+    imp.add_argument("--since", type=_date_argument, metavar="DATE",
+                     help=f"only papers first published on or after DATE; applies to {filtering} files only")
     imp.add_argument("--dry-run", "-n", action="store_true", help="show what would change and write nothing")
     _add_config(imp)
     imp.set_defaults(run=cmd_import)
@@ -124,6 +160,17 @@ def make_parser() -> argparse.ArgumentParser:
     chk.add_argument("--base-url", help="check the site as published at this URL, e.g. https://user.github.io/repo/")
     _add_config(chk)
     chk.set_defaults(run=cmd_check)
+
+    srv = verbs.add_parser("serve", help="preview the site, rebuilding and reloading on every change",
+                           description="Build, serve the site on this machine, watch the sources and reload the browser "
+                                       "after each rebuild. Build errors are shown in the terminal and the browser.")
+    srv.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
+    srv.add_argument("--port", "-p", type=int, default=8000, help="port (default: 8000; 0 picks a free one)")
+    srv.add_argument("--open", action="store_true", help="open the site in the web browser")
+    srv.add_argument("--poll", action="store_true", help="poll for changes (network drives, Docker bind mounts, WSL)")
+    srv.add_argument("--theme", help="preview with this theme instead of the one in the settings")
+    _add_config(srv)
+    srv.set_defaults(run=cmd_serve)
     return parser
 
 

@@ -5,6 +5,10 @@ Identity: a paper is the same paper when its arXiv id (without version) matches,
 file (so a title a person edited still matches the source), unless the two carry different arXiv
 ids or DOIs. Papers are matched against the archive and against earlier papers of the same import.
 
+Sources: files, or folders (every visible file directly inside, in name order). Each file's format
+is `format` or detected from its content; `filters` (`--category`, `--since`) are applied by the
+formats that know categories and dates, and said to be ignored by the others.
+
 A new paper is written under a slug made from its title, which never changes afterwards. A known
 paper is only enriched: fields that are missing or empty are filled, links gain missing keys, an
 empty body gets the abstract; a value that is there is never changed, so a person's edits survive
@@ -19,20 +23,27 @@ import difflib
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping, TypeVar
 
 from . import importers
-from .content import dump_paper, parse_paper, read_paper, write_paper
+from .content import dump_paper, paper_from_mapping, paper_to_mapping, read_paper
 from .textfiles import write_text_atomic
-from .importers import Record
+from .importers import Filters, Notice, Record
 from .importers.identifiers import arxiv_month, normalise_arxiv
 from .model import Paper, PaperDate, Problem
 from .slugs import slugify
 
-__all__ = ["ImportReport", "import_files", "title_key", "SLUG_MAX_LENGTH"]
+__all__ = ["ImportReport", "import_files", "expand_paths", "title_key", "SLUG_MAX_LENGTH"]
 
 SLUG_MAX_LENGTH = 80
 _NON_WORD = re.compile(r"[\W_]+")
+T = TypeVar("T")
+# progress(iterable, desc=…, unit=…) -> the same items; the command passes a progress bar.
+Progress = Callable[..., Iterable[T]]
+
+
+def _no_progress(items: Iterable[T], **_: Any) -> Iterable[T]:
+    return items
 
 
 @dataclass
@@ -45,6 +56,8 @@ class ImportReport:
     rejected: list[Problem] = field(default_factory=list)  # source records not imported
     broken: list[Problem] = field(default_factory=list)  # existing content files left untouched
     changes: dict[str, str] = field(default_factory=dict)  # dry run only: slug -> unified diff
+    formats: list[tuple[str, str]] = field(default_factory=list)  # (file, format it was read as)
+    notices: list[Notice] = field(default_factory=list)  # worth saying, not wrong: empty feeds, …
 
 
 def title_key(title: str) -> str:
@@ -192,7 +205,20 @@ def _normalised(paper: Paper) -> Paper:
     return replace(paper, arxiv=arxiv, date=date)
 
 
-def _records(paths: Iterable[Path], format: str | None, report: ImportReport) -> Iterator[tuple[Path, Record]]:
+def expand_paths(paths: Iterable[Path]) -> list[Path]:
+    """Files as given; a folder becomes the visible files directly inside it, sorted by name."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(p for p in sorted(path.iterdir()) if p.is_file() and not p.name.startswith("."))
+        else:
+            files.append(path)
+    return files
+
+
+def _records(
+    paths: Iterable[Path], format: str | None, filters: Filters, report: ImportReport
+) -> Iterator[tuple[Path, Record]]:
     """Every record of every file; unreadable files and bad records go to `report.rejected`."""
     for path in paths:
         try:
@@ -200,8 +226,18 @@ def _records(paths: Iterable[Path], format: str | None, report: ImportReport) ->
         except importers.UnknownFormatError as err:
             report.rejected.append(Problem(str(path), None, str(err).removeprefix(f"{path}: ")))
             continue
-        for item in importer.read(path):
-            if isinstance(item, Problem):
+        report.formats.append((str(path), importer.NAME))
+        if importers.supports_filters(importer):
+            items = importer.read(path, filters)  # type: ignore[call-arg]
+        else:
+            if filters:
+                message = f"--category and --since do not apply to {importer.NAME}: every paper is read"
+                report.notices.append(Notice(str(path), None, message))
+            items = importer.read(path)
+        for item in items:
+            if isinstance(item, Notice):
+                report.notices.append(item)
+            elif isinstance(item, Problem):
                 report.rejected.append(item)
             else:
                 yield path, item
@@ -214,17 +250,22 @@ def import_files(
     format: str | None = None,
     date: PaperDate | None = None,
     dry_run: bool = False,
+    filters: Filters = Filters(),
+    progress: Progress = _no_progress,
 ) -> ImportReport:
     """Import every paper in `paths` into `content_dir`; see the module docstring for the rules.
 
-    `format` names the importer for all paths (detected per file otherwise); `date` dates the
-    new papers no source dates. Nothing is written when `dry_run`; `changes` shows what would be.
+    `paths` may name folders (see expand_paths). `format` names the importer for all files
+    (detected per file otherwise); `date` dates the new papers no source dates; `filters` select
+    records where the format allows. Nothing is written when `dry_run`; `changes` shows what
+    would be. `progress` wraps the record and write loops (a progress bar on a terminal).
     """
     report = ImportReport()
     archive = _Archive(content_dir)
     report.broken = list(archive.broken)
     touched: list[str] = []
-    for path, record in _records(paths, format, report):
+    records = _records(expand_paths(paths), format, filters, report)
+    for path, record in progress(records, desc="reading", unit=" papers"):
         incoming = _normalised(record.paper)
         where = Problem(str(path), record.line, "")
         slug = archive.find(incoming)
@@ -243,9 +284,18 @@ def import_files(
             archive.index(entry.paper)
         if slug not in touched:
             touched.append(slug)
-    for slug in touched:
+    for slug in progress(touched, desc="writing", unit=" papers"):
         _finish(archive, slug, date, report, dry_run)
     return report
+
+
+def _front_matter_errors(paper: Paper) -> list[str]:
+    """What reading the file back would reject, checked on the values (no YAML round trip: the
+    safe dumper writes plain values that load back as themselves, dates as the text they show)."""
+    data = paper_to_mapping(paper)
+    if paper.date is not None:
+        data["date"] = str(paper.date)
+    return [message for _, message in paper_from_mapping(data, paper.body, paper.slug)[1]]
 
 
 def _finish(archive: _Archive, slug: str, date: PaperDate | None, report: ImportReport, dry_run: bool) -> None:
@@ -261,12 +311,11 @@ def _finish(archive: _Archive, slug: str, date: PaperDate | None, report: Import
     if paper == entry.original:  # compared as values: a hand-formatted file is not rewritten
         report.unchanged.append(slug)
         return
-    text = dump_paper(paper)
-    _, problems = parse_paper(text, where.path, slug)
-    if problems:
-        reasons = "; ".join(p.message for p in problems)
-        report.rejected.append(replace(where, message=f"cannot be written as {slug}.md: {reasons}"))
+    errors = _front_matter_errors(paper)
+    if errors:
+        report.rejected.append(replace(where, message=f"cannot be written as {slug}.md: {'; '.join(errors)}"))
         return
+    text = dump_paper(paper)
     (report.new if entry.original is None else report.enriched).append(slug)
     if dry_run:
         old_name = "/dev/null" if entry.original is None else f"a/{slug}.md"
@@ -275,7 +324,6 @@ def _finish(archive: _Archive, slug: str, date: PaperDate | None, report: Import
         )
         report.changes[slug] = "".join(diff)
         return
-    if entry.original is None:
-        write_paper(paper, archive.folder)
-    else:  # the file keeps its name, even one that is not a valid slug
-        write_text_atomic(archive.folder / f"{slug}.md", text)
+    # A new paper's slug comes from free_slug; a known file keeps its name, even one that is not
+    # a valid slug. Either way the text already dumped and checked above is what is written.
+    write_text_atomic(archive.folder / f"{slug}.md", text)

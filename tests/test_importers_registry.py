@@ -17,8 +17,15 @@ def seed() -> Path:
     return SEED
 
 
-def test_names_lists_every_registered_format():
-    assert importers.names() == ["metadata-json", "hf-listing"]
+def test_names_lists_every_registered_format_in_detection_order():
+    assert importers.names() == [
+        "arxiv-atom", "hf-daily-api", "arxiv-snapshot", "metadata-json", "bibtex", "zotero-csv", "hf-listing",
+    ]
+
+
+def test_only_the_arxiv_formats_take_filters():
+    takes = [name for name in importers.names() if importers.supports_filters(importers.get(name))]
+    assert takes == ["arxiv-atom", "arxiv-snapshot"]
 
 
 @pytest.mark.parametrize("name", importers.names())
@@ -30,8 +37,8 @@ def test_every_importer_has_the_importer_interface(name):
 
 
 def test_get_unknown_format_names_the_known_formats():
-    with pytest.raises(importers.UnknownFormatError, match="unknown format 'bibtex'.*hf-listing"):
-        importers.get("bibtex")
+    with pytest.raises(importers.UnknownFormatError, match="unknown format 'ris'.*bibtex.*hf-listing"):
+        importers.get("ris")
 
 
 def test_detect_format_recognises_the_seed_listing(seed):
@@ -50,7 +57,7 @@ def test_detect_format_goes_by_content_not_by_name(tmp_path):
 
 def test_detect_format_error_names_the_file(tmp_path):
     path = tmp_path / "papers.csv"
-    path.write_text("title,year\nA,2020\n", encoding="utf-8")
+    path.write_text("title,year\nA,2020\n", encoding="utf-8")  # a CSV, but not Zotero's
     with pytest.raises(importers.UnknownFormatError, match=r"papers\.csv: no importer recognises this file"):
         importers.detect_format(path)
 
@@ -65,3 +72,18 @@ def test_detect_format_rejects_binary_files(tmp_path):
 def test_detect_format_of_a_missing_file_says_it_cannot_read(tmp_path):
     with pytest.raises(importers.UnknownFormatError, match="cannot read"):
         importers.detect_format(tmp_path / "nowhere.txt")
+
+
+CORPUS_FORMATS = {
+    "arxiv_atom": "arxiv-atom",
+    "hf_daily_api": "hf-daily-api",
+    "arxiv_oai_jsonl": "arxiv-snapshot",
+    "bibtex": "bibtex",
+    "zotero_csv": "zotero-csv",
+}
+
+
+@pytest.mark.parametrize("folder", sorted(CORPUS_FORMATS))
+def test_detect_format_recognises_every_corpus_file(shared_dir, folder):
+    formats = {importers.detect_format(path) for path in (shared_dir / "corpus" / folder).iterdir()}
+    assert formats == {CORPUS_FORMATS[folder]}

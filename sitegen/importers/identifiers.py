@@ -6,7 +6,7 @@ import re
 from ..content import ARXIV_RE, DOI_RE
 from ..model import PaperDate
 
-__all__ = ["normalise_arxiv", "normalise_doi", "arxiv_month"]
+__all__ = ["normalise_arxiv", "normalise_doi", "arxiv_month", "find_arxiv", "find_doi", "is_arxiv_venue"]
 
 _ARXIV_PREFIX = re.compile(r"^(?:arxiv:|https?://(?:www\.)?arxiv\.org/(?:abs|pdf)/)", re.IGNORECASE)
 _VERSION = re.compile(r"v\d+$")
@@ -42,3 +42,59 @@ def arxiv_month(arxiv: str) -> PaperDate | None:
     if not 1 <= month <= 12 or (year, month) < (2007, 4):
         return None
     return PaperDate(year, month)
+
+
+# An arXiv id inside free text: "arXiv:2003.07441 [cs]", "arXiv preprint arXiv:1607.06450",
+# "ArXiv:2010.02178", "arxiv.org/abs/hep-ex/0406020v1", or an ADS bibcode "2017arXiv170802025M".
+_ID = r"(\d{4}\.\d{4,5}(?:v\d+)?|[a-z][a-z-]*(?:\.[A-Z]{2})?/\d{7}(?:v\d+)?)"
+_ARXIV_IN_TEXT = re.compile(r"(?:\barxiv\s*:\s*|arxiv\.org/(?:abs|pdf)/)" + _ID, re.IGNORECASE)
+_ADS_BIBCODE = re.compile(r"\b\d{4}arXiv(\d{4})\.?(\d{4,5})[A-Z.]")
+_ARXIV_VENUE = re.compile(r"^\s*(?:arxiv\b|ar\{?x\}?iv\b|corr\b)", re.IGNORECASE)
+_DOI_IN_TEXT = re.compile(r"\b10\.\d{4,9}/[^\s\"']+")
+_DOI_URL = re.compile(r"^https?://(?:dx\.)?doi\.org/", re.IGNORECASE)
+_TRAILING = ".,;:"
+_CLOSERS = {")": "(", "]": "[", "}": "{"}
+
+
+def find_arxiv(text: str | None) -> str | None:
+    """The first arXiv id written in `text` (without version), else None."""
+    if not text:
+        return None
+    match = _ARXIV_IN_TEXT.search(text)
+    if match:
+        return normalise_arxiv(match.group(1))
+    bibcode = _ADS_BIBCODE.search(text)
+    if bibcode:
+        return normalise_arxiv(f"{bibcode.group(1)}.{bibcode.group(2)}")
+    return None
+
+
+def is_arxiv_venue(text: str) -> bool:
+    """`arXiv:2003.07441 [cs]`, `ArXiv e-prints`, `arXiv preprint …`, `CoRR`: a preprint server, not a venue."""
+    return bool(_ARXIV_VENUE.match(text))
+
+
+def find_doi(text: str | None) -> str | None:
+    """The first DOI in a DOI field or a doi.org URL, without stray punctuation (`10.1086/666502;`).
+
+    Only DOI fields and doi.org links count: a DOI-like path inside another URL
+    (`…/doi/10.1002/x/abstract`) is not reliably a DOI.
+    """
+    if not text:
+        return None
+    text = text.strip()
+    if text.lower().startswith(("http://", "https://")) and not _DOI_URL.match(text):
+        return None
+    match = _DOI_IN_TEXT.search(text)
+    if not match:
+        return None
+    doi = match.group(0)
+    while doi:
+        last = doi[-1]
+        if last in _TRAILING:
+            doi = doi[:-1]
+        elif last in _CLOSERS and doi.count(last) > doi.count(_CLOSERS[last]):
+            doi = doi[:-1]
+        else:
+            break
+    return normalise_doi(doi)

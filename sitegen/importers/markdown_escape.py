@@ -18,6 +18,7 @@ __all__ = ["escape_markdown"]
 
 _ENTITY = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
 _ALWAYS = frozenset("\\`*[$")  # escapes, code spans, emphasis, links and images, stray dollars
+_CANDIDATE = re.compile(r"\\\$|[\\`*\[$_<&~]")
 _ORDERED_START = re.compile(r"(\d{1,9})([.)])(?=\s|$)")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
 
@@ -40,16 +41,15 @@ def _needs_escape(text: str, index: int) -> bool:
 
 
 def _escape_plain(run: str) -> str:
-    out = []
-    index = 0
-    while index < len(run):
-        if run.startswith("\\$", index):  # a literal dollar, already spelt the Markdown way
-            out.append("\\$")
-            index += 2
-            continue
-        out.append("\\" + run[index] if _needs_escape(run, index) else run[index])
-        index += 1
-    return "".join(out)
+    """Visit only the characters that can start markup (a regex finds them: abstracts are long)."""
+
+    def escape(match: re.Match) -> str:
+        found = match.group(0)
+        if found == "\\$":  # a literal dollar, already spelt the Markdown way
+            return found
+        return "\\" + found if _needs_escape(run, match.start()) else found
+
+    return _CANDIDATE.sub(escape, run)
 
 
 def _is_display_math(paragraph: str) -> bool:

@@ -18,6 +18,7 @@ from ..slugs import slugify
 from .abstract import abstract_to_body, clean_title
 from .base import Item, Record
 from .identifiers import arxiv_month, normalise_arxiv, normalise_doi
+from .json_records import list_elements
 
 NAME = "metadata-json"
 DESCRIPTION = "Metadata records as a JSON list of objects (title, authors, arxiv_id, doi, date, …)"
@@ -33,19 +34,8 @@ def detect(path: Path, head: bytes) -> bool:
 
 def _record_offsets(text: str) -> Iterator[tuple[int, Any]]:
     """(line, value) for each element of the top-level list; the text is known to be valid JSON."""
-    decoder = json.JSONDecoder()
-    index = len(text) - len(text.lstrip(_WHITESPACE)) + 1  # just after '['
-    line, counted = 1, 0
-    while True:
-        while text[index] in _WHITESPACE + ",":
-            index += 1
-        if text[index] == "]":
-            return
-        value, end = decoder.raw_decode(text, index)
-        line += text.count("\n", counted, index)
-        counted = index
+    for line, _, value in list_elements(text):
         yield line, value
-        index = end
 
 
 def read(path: Path) -> Iterator[Item]:

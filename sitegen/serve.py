@@ -1,0 +1,111 @@
+"""`sitegen serve`: build, serve the preview, watch the sources, rebuild and reload the browser.
+
+The preview is built into a temporary folder (public/ is left to `sitegen build`), served under
+the base_url's path so that what you preview is what you deploy. A failed build never stops the
+server: the error goes to the terminal and, as an overlay, to every open tab.
+"""
+from __future__ import annotations
+
+import tempfile
+import threading
+import time
+import webbrowser
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from .build import build
+from .config import Config, load_config, with_theme
+from .devserver import LiveState, make_server
+from .model import ProblemsError
+from .theming import resolve_theme
+from .watch import Watcher
+
+
+@dataclass
+class ServeOptions:
+    config_file: Path
+    host: str = "127.0.0.1"
+    port: int = 8000
+    open_browser: bool = False
+    poll: bool = False
+    theme: str | None = None
+
+
+class Preview:
+    """Owns the configuration, the output folder and the live state; rebuilds on change."""
+
+    def __init__(self, options: ServeOptions, out_dir: Path, say: Callable[[str], None]):
+        self.options = options
+        self.out_dir = out_dir
+        self.say = say
+        self.state = LiveState()
+        self.config: Config | None = None
+        self._lock = threading.Lock()
+
+    def load_config(self) -> Config:
+        config = load_config(self.options.config_file)
+        return with_theme(config, self.options.theme) if self.options.theme else config
+
+    def rebuild(self, changed: set[Path] | None = None) -> bool:
+        """Build once; tell every tab to reload, or show the problems. True when it built."""
+        with self._lock:
+            started = time.perf_counter()
+            try:
+                self.config = self.load_config()
+                result = build(self.config, self.out_dir)
+            except ProblemsError as err:
+                problems = [str(p) for p in err.problems]
+                for line in problems:
+                    self.say(f"error: {line}")
+                self.say(f"build failed ({len(problems)} error(s)); still serving the last good build")
+                self.state.failed(problems)
+                return False
+            css_only = bool(changed) and all(p.suffix == ".css" for p in changed)
+            self.state.rebuilt(css_only)
+            what = f"{len(changed)} change(s)" if changed else "start"
+            self.say(f"built {result.pages} pages in {time.perf_counter() - started:.2f} s ({what})")
+            return True
+
+    def watched(self) -> tuple[list[Path], list[Path]]:
+        """Folders and files whose changes rebuild: content, the site's templates, static files and
+        themes, every theme folder in use (bundled ones included), and sitegen.yaml."""
+        config_file = self.options.config_file.resolve()
+        root = config_file.parent
+        folders = [root / "content", root / "templates", root / "static", root / "themes"]
+        if self.config is not None:
+            folders.append(self.config.content_dir)
+            try:
+                chain = resolve_theme(root, self.config.theme, self.config.theme_options)
+                folders += [theme.path for theme in chain.themes]
+            except ProblemsError:
+                pass
+        return folders, [config_file]
+
+
+def run_preview(options: ServeOptions, say: Callable[[str], None], ready: Callable[[str], None] | None = None,
+                stop: threading.Event | None = None) -> None:
+    """Serve until interrupted (or until `stop` is set, for tests). Raises OSError if the port is taken."""
+    with tempfile.TemporaryDirectory(prefix="sitegen-serve-") as tmp:
+        preview = Preview(options, Path(tmp) / "site", say)
+        preview.rebuild()
+        prefix = preview.config.base_path if preview.config else ""
+        server = make_server(options.host, options.port, preview.out_dir, prefix, preview.state)
+        url = f"http://{options.host}:{server.server_address[1]}{prefix}/"
+        folders, files = preview.watched()
+        watcher = Watcher(folders, files, preview.rebuild, poll=options.poll)
+        watcher.start()
+        thread = threading.Thread(target=server.serve_forever, name="sitegen-http", daemon=True)
+        thread.start()
+        say(f"Serving {url} (watching with {watcher.mode} events; Ctrl-C stops)")
+        if ready:
+            ready(url)
+        if options.open_browser:
+            webbrowser.open(url)
+        try:
+            while not (stop and stop.is_set()):
+                time.sleep(0.2)
+        finally:
+            watcher.stop()
+            server.shutdown()
+            server.server_close()
