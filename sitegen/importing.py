@@ -3,7 +3,7 @@
 Identity: a paper is the same paper when its arXiv id (without version) matches, else its DOI
 (case-insensitive), else its normalised title, else the slug its title gives is the name of its
 file (so a title a person edited still matches the source), unless the two carry different arXiv
-ids or DOIs. Papers are matched against the archive and against earlier papers of the same import.
+ids or DOIs, or match only by title and were published more than a year apart. Papers are matched against the archive and against earlier papers of the same import.
 
 Sources: files, or folders (every visible file directly inside, in name order). Each file's format
 is `format` or detected from its content; `filters` (`--category`, `--since`) are applied by the
@@ -92,7 +92,7 @@ class _Archive:
         self.entries: dict[str, _Entry] = {}
         self.broken: list[Problem] = []
         self.broken_slugs: set[str] = set()
-        self._keys: dict[tuple[str, str], str] = {}
+        self._keys: dict[tuple[str, str], list[str]] = {}
         for path in sorted(folder.glob("*.md")) if folder.is_dir() else []:
             paper, problems = read_paper(path)
             if paper is None:
@@ -107,13 +107,16 @@ class _Archive:
 
     def index(self, paper: Paper) -> None:
         for key in _identity_keys(paper):
-            self._keys.setdefault(key, paper.slug)
+            slugs = self._keys.setdefault(key, [])
+            if paper.slug not in slugs:
+                slugs.append(paper.slug)
 
     def find(self, paper: Paper) -> str | None:
-        for key in _identity_keys(paper):
-            slug = self._keys.get(key)
-            if slug is not None and not _contradicts(self.entries[slug].paper, paper):
-                return slug
+        for kind, value in _identity_keys(paper):
+            for slug in self._keys.get((kind, value), ()):
+                known = self.entries[slug].paper
+                if not (_contradicts(known, paper) or (kind in ("title", "slug") and _years_apart(known, paper))):
+                    return slug
         return None
 
     def free_slug(self, title: str) -> tuple[str, str | None]:
@@ -146,6 +149,15 @@ def _contradicts(a: Paper, b: Paper) -> bool:
     if a.arxiv and b.arxiv and normalise_arxiv(a.arxiv) != normalise_arxiv(b.arxiv):
         return True
     return bool(a.doi and b.doi and a.doi.casefold() != b.doi.casefold())
+
+
+def _years_apart(a: Paper, b: Paper) -> bool:
+    """Same title, no shared id, published years apart: two works (a 1957 and a 1966 edition,
+    a 2014 preprint and a 2020 magazine article). A preprint and its proceedings a year later
+    are still one paper."""
+    if a.date is None or b.date is None or _date_is_assumed(a) or _date_is_assumed(b):
+        return False
+    return abs(a.date.year - b.date.year) > 1
 
 
 def _refines(old: PaperDate, new: PaperDate) -> bool:

@@ -65,11 +65,21 @@ def test_of_a_duplicated_field_the_first_usable_value_counts(corpus):
     assert paper.doi == "10.1007/978-3-030-58452-8_24" and paper.date == PaperDate(2020)
 
 
-def test_the_original_entry_is_kept_verbatim_for_citation(corpus):
+def test_the_original_entry_is_kept_verbatim_for_citation_without_local_file_paths(corpus):
     raw = entry(corpus, "ControlNet_annotated-bibliography__My_Library.bib", 2).extra["bibtex"]
     source = (BIB / "ControlNet_annotated-bibliography__My_Library.bib").read_text(encoding="utf-8")
     assert raw.startswith("@inproceedings{mildenhall_nerf_2020,\n\taddress = {Springer, Cham},")
-    assert raw.endswith("application/pdf},\n}") and raw in source
+    kept = [line for line in source.splitlines() if line.startswith("\tfile = {Mildenhall")]
+    assert kept and kept[0] not in raw and raw.endswith("\tpages = {405--421},\n}")
+    assert raw in source.replace(kept[0] + "\n", "")
+
+
+def test_no_entry_publishes_the_exporters_file_paths(corpus):
+    for items in corpus.values():
+        for item in items:
+            if isinstance(item, Record):
+                raw = item.paper.extra["bibtex"]
+                assert "/Volumes/" not in raw and "Zotero/storage" not in raw and "file = {" not in raw
 
 
 def test_arxiv_preprint_filed_as_a_journal_is_an_id_not_a_venue(corpus):

@@ -257,3 +257,15 @@ def test_format_argument_overrides_detection(content, tmp_path):
     listing = write_listing(tmp_path / "listing.md", ("A Paper", "Text."))
     report = import_files([listing], content, format="hf-listing", date=DAY)
     assert report.new == ["a-paper"]
+
+
+def test_same_title_decades_apart_stays_two_works(content, tmp_path):
+    source = write_json(tmp_path / "m.json", [
+        {"title": "Dynamic Programming", "authors": ["Richard Bellman"], "date": "1957"},
+        {"title": "Dynamic programming", "authors": ["Richard Bellman"], "date": "1966"},
+        {"title": "Dynamic Programming", "doi": "10.1000/dp", "date": "1958"},
+    ])
+    report = import_files([source], content)
+    assert len(report.new) == 2  # the third record is the 1957 one again, a year apart at most
+    papers = {str(p.date): p for p in read_folder(content)[0]}
+    assert sorted(papers) == ["1957", "1966"] and papers["1957"].doi == "10.1000/dp"  # a year apart: one paper

@@ -91,6 +91,43 @@ def _top_level_parts(raw: str) -> list[str]:
     return [part.strip() for part in parts]
 
 
+# Fields reference managers add that describe the exporter's own machine, not the paper: a
+# public page must not show `file = {…:/Users/name/Zotero/storage/…}`.
+PRIVATE_FIELDS = ("file", "owner", "timestamp", "mendeley-groups", "groups")
+_FIELD_START = re.compile(r"^[ \t]*(" + "|".join(map(re.escape, PRIVATE_FIELDS)) + r")[ \t]*=[ \t]*", re.I | re.M)
+
+
+def without_private_fields(raw: str) -> str:
+    """The entry's text minus PRIVATE_FIELDS; every other byte stays as written."""
+    while (match := _FIELD_START.search(raw)) is not None:
+        end = _value_end(raw, match.end())
+        while end < len(raw) and raw[end] in " \t":
+            end += 1
+        if end < len(raw) and raw[end] == ",":
+            end += 1
+        if end < len(raw) and raw[end] == "\n":
+            end += 1
+        raw = raw[: match.start()] + raw[end:]
+    return raw
+
+
+def _value_end(raw: str, start: int) -> int:
+    """Where a field value that starts at `start` ends: a balanced {…}, a "…" or a bare word."""
+    if start < len(raw) and raw[start] in "{\"":
+        closer, depth = ("}" if raw[start] == "{" else '"'), 0
+        for index in range(start, len(raw)):
+            char = raw[index]
+            if char == "{":
+                depth += 1
+            elif char == "}":
+                depth -= 1
+            if (closer == "}" and depth == 0) or (closer == '"' and char == '"' and index > start and depth == 0):
+                return index + 1
+        return len(raw)
+    match = re.compile(r"[^,}\n]*").match(raw, start)
+    return match.end() if match else start
+
+
 def _resolve(raw: Any, strings: dict[str, str]) -> str:
     """A raw field value -> its text: braces or quotes removed, macros and `#` resolved."""
     if not isinstance(raw, str):
@@ -243,7 +280,7 @@ def _paper(entry: bib.Entry, fields: _Fields, source: dict) -> tuple[Paper | Non
     keywords = [k.strip() for k in re.split(r"[,;]", _plain(fields.get("keywords"))) if k.strip()]
     if keywords:
         extra["keywords"] = list(dict.fromkeys(keywords))
-    extra["bibtex"] = (entry.raw or "").strip()
+    extra["bibtex"] = without_private_fields((entry.raw or "").strip())
     paper = Paper(
         title=title,
         date=_date(fields),
