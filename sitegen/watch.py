@@ -40,10 +40,14 @@ class _Collector(FileSystemEventHandler):
 
 
 class Watcher:
-    """Watches folders (recursively) and single files; calls `on_change(paths)` once per burst."""
+    """Watches folders (recursively) and single files; calls `on_change(paths)` once per burst.
+
+    A folder that does not exist yet (a site's first `static/`) is watched for by its parent and
+    watched itself from the moment it appears.
+    """
 
     def __init__(self, folders: Iterable[Path], files: Iterable[Path], on_change: Callable[[set[Path]], None], poll: bool = False):
-        self.folders = sorted({f.resolve() for f in folders if f.is_dir()})
+        self.folders = sorted({f.resolve() for f in folders})
         self.files = {f.resolve() for f in files}
         self.on_change = on_change
         self.poll = poll
@@ -54,10 +58,12 @@ class Watcher:
         self._lock = threading.Condition()
         self._stopped = False
         self._observer = None
+        self._handler = _Collector(self._accept, self._collect)
+        self._scheduled: set[tuple[Path, bool]] = set()
         self._thread = threading.Thread(target=self._deliver, name="sitegen-watch", daemon=True)
 
     def _accept(self, path: Path) -> bool:
-        return path in self.files or any(folder in path.parents for folder in self.folders)
+        return path in self.files or any(folder == path or folder in path.parents for folder in self.folders)
 
     def _collect(self, paths: set[Path]) -> None:
         with self._lock:
@@ -69,21 +75,33 @@ class Watcher:
             self._lock.notify()
 
     def start(self) -> None:
-        handler = _Collector(self._accept, self._collect)
         try:
-            self._observer = self._schedule(PollingObserver(timeout=0.5) if self.poll else Observer(), handler)
+            self._observer = PollingObserver(timeout=0.5) if self.poll else Observer()
+            self._schedule_all()
+            self._observer.start()
         except OSError:  # inotify limits, unsupported file systems: never go silent, poll instead
             self.mode = "polling (native events unavailable)"
-            self._observer = self._schedule(PollingObserver(timeout=0.5), handler)
+            self._scheduled.clear()
+            self._observer = PollingObserver(timeout=0.5)
+            self._schedule_all()
+            self._observer.start()
         self._thread.start()
 
-    def _schedule(self, observer, handler):
+    def _schedule_all(self) -> None:
+        """Watch every existing folder; for a missing one, its nearest existing parent."""
+        wanted: set[tuple[Path, bool]] = {(f.parent, False) for f in self.files}
         for folder in self.folders:
-            observer.schedule(handler, str(folder), recursive=True)
-        for parent in sorted({f.parent for f in self.files if f.parent not in self.folders}):
-            observer.schedule(handler, str(parent), recursive=False)
-        observer.start()
-        return observer
+            if folder.is_dir():
+                wanted.add((folder, True))
+            else:
+                parent = folder.parent
+                while not parent.is_dir() and parent != parent.parent:
+                    parent = parent.parent
+                wanted.add((parent, False))
+        for path, recursive in sorted(wanted - self._scheduled):
+            if recursive or (path, True) not in wanted:
+                self._observer.schedule(self._handler, str(path), recursive=recursive)
+                self._scheduled.add((path, recursive))
 
     def _deliver(self) -> None:
         while True:
@@ -99,6 +117,8 @@ class Watcher:
                     self._lock.wait(QUIET_SECONDS)
                     continue
                 batch, self._pending = self._pending, set()
+            if any(path in self.folders for path in batch):
+                self._schedule_all()  # a watched folder appeared: watch inside it from now on
             self.on_change(batch)
 
     def stop(self) -> None:
