@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 import jinja2
+from markupsafe import Markup
 
 from .config import Config
 from .model import PaperDate, Problem, ProblemsError
@@ -55,7 +56,17 @@ def make_environment(config: Config, chain: ThemeChain, assets: Mapping[str, str
         except KeyError:
             raise jinja2.TemplateRuntimeError(f"asset('{name}'): no such static file in the site or its theme") from None
 
-    env.globals.update(url_for=url_for, asset=asset, site=SiteGlobals(config), theme=ThemeGlobals(chain))
+    items: dict[str, Markup] = {}
+
+    def paper_item(paper: Any) -> Markup:
+        """A paper's entry in lists, rendered once from paper_item.html and reused on every list
+        page that shows it (a paper appears on a dozen lists: home, tags, authors, archives)."""
+        html = items.get(paper.url)
+        if html is None:
+            html = items[paper.url] = Markup(env.get_template("paper_item.html").render(paper=paper))
+        return html
+
+    env.globals.update(url_for=url_for, asset=asset, paper_item=paper_item, site=SiteGlobals(config), theme=ThemeGlobals(chain))
     env.filters.update(date_display=date_display, date_iso=date_iso)
     return env
 

@@ -103,6 +103,20 @@ class Pagination:
         return (self.page - 1) * self.per_page + 1
 
     @property
+    def window(self) -> list[tuple[int | None, str | None]]:
+        """The page links to show: the first, the last, and two either side of this page, with
+        (None, None) for each gap ("1 … 5 6 [7] 8 9 … 500"). A gap of one page shows the page."""
+        shown = sorted({1, self.pages, *range(max(1, self.page - 2), min(self.pages, self.page + 2) + 1)})
+        window: list[tuple[int | None, str | None]] = []
+        for previous, number in zip([0] + shown, shown):
+            if number - previous == 2:
+                window.append((number - 1, self.urls[number - 2]))
+            elif number - previous > 2:
+                window.append((None, None))
+            window.append((number, self.urls[number - 1]))
+        return window
+
+    @property
     def prev_url(self) -> str | None:
         return self.urls[self.page - 2] if self.page > 1 else None
 
