@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .build import build
+from .buildstate import BuildState
 from .config import Config
 from .feeds import has_host
 from .linkcheck import BrokenLink, check_external, check_output
@@ -35,7 +36,7 @@ def check_site(config: Config, external: bool = False, **external_options) -> Ch
             "links (they need absolute URLs); set base_url or pass --base-url https://… when publishing"
         )
     with tempfile.TemporaryDirectory(prefix="sitegen-check-") as tmp:
-        result = build(config, Path(tmp) / "public")
+        result = build(config, Path(tmp) / "public", state=BuildState())  # fresh: never the site's cache
         links = check_output(result.out_dir, config.base_url)
     report.problems.extend(links.broken)
     report.pages, report.references = links.pages, links.references

@@ -5,13 +5,17 @@ Exit status: 0 success, 1 errors in the input, 2 bad usage. Only this module pri
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from . import __version__, importers
 from .config import CONFIG_FILE, load_config, with_base_url, with_theme
 from .model import PaperDate, ProblemsError
+
+if TYPE_CHECKING:
+    from .importing import ImportReport
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
 
@@ -21,6 +25,12 @@ def _date_argument(text: str) -> PaperDate:
         return PaperDate.parse(text)
     except ValueError as err:
         raise argparse.ArgumentTypeError(str(err)) from None
+
+
+def _positive_int_argument(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, found '{text}'")
+    return int(text)
 
 
 def _add_config(parser: argparse.ArgumentParser) -> None:
@@ -37,7 +47,12 @@ def cmd_build(args: argparse.Namespace) -> int:
     if args.theme is not None:
         config = with_theme(config, args.theme)
     result = build(config, args.out)
-    print(f"Built {result.papers} papers into {result.pages} pages in {result.out_dir} ({result.seconds:.2f} s)")
+    done = "nothing changed" if result.rendered == 0 else f"{result.rendered} rendered"
+    if args.verbose:
+        for stage, seconds in result.stages:
+            print(f"  {seconds:7.3f} s  {stage}")
+    if not args.quiet:
+        print(f"Built {result.papers} papers, {result.pages} pages ({done}) in {result.out_dir} ({result.seconds:.2f} s)")
     return EXIT_OK
 
 
@@ -55,9 +70,14 @@ def cmd_import(args: argparse.Namespace) -> int:
                           dry_run=args.dry_run, filters=filters, progress=bar)
     for path, format in report.formats:
         print(f"{path}: read as {format}")
+    return _print_import_report(report, args.dry_run)
+
+
+def _print_import_report(report: ImportReport, dry_run: bool) -> int:
+    """The diffs (dry run), the summary line and every problem of an import; its exit status."""
     for slug in sorted(report.changes):
         print(report.changes[slug])
-    prefix = "dry run, nothing written: " if args.dry_run else ""
+    prefix = "dry run, nothing written: " if dry_run else ""
     print(f"{prefix}{len(report.new)} new, {len(report.enriched)} enriched, "
           f"{len(report.unchanged)} unchanged, {len(report.rejected)} rejected")
     for notice in report.notices:
@@ -69,12 +89,120 @@ def cmd_import(args: argparse.Namespace) -> int:
     return EXIT_INPUT if report.rejected or report.broken else EXIT_OK
 
 
+def _day_argument(text: str) -> dt.date:
+    """A whole day, YYYY-MM-DD, or `today` / `yesterday` (UTC, the clock of the services)."""
+    from .fetch import today_utc
+
+    named = {"today": 0, "yesterday": 1}
+    if text.strip().lower() in named:
+        return today_utc() - dt.timedelta(days=named[text.strip().lower()])
+    day = _date_argument(text)
+    if day.day is None or day.month is None:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a day: expected YYYY-MM-DD, today or yesterday")
+    return dt.date(day.year, day.month, day.day)
+
+
+def _say(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def cmd_fetch(args: argparse.Namespace) -> int:
+    import functools
+
+    from tqdm import tqdm
+
+    from .fetch import (Fetcher, arxiv_ids, days_between, fetch_arxiv_ids, fetch_arxiv_query, fetch_hf_daily,
+                        import_fetched, today_utc)
+
+    config = load_config(args.config)
+    fetcher = Fetcher(config, refresh=args.refresh, offline=args.offline, log=_say)
+    if args.source == "hf-daily":
+        if args.date and (args.since or args.until):
+            return _usage("sitegen fetch hf-daily: give --date, or --since (and --until), not both")
+        if args.until and not args.since:
+            return _usage("sitegen fetch hf-daily: --until needs --since")
+        today = today_utc()
+        since = args.date or args.since or today
+        until = args.date or args.until or today
+        if since > until:
+            return _usage(f"sitegen fetch hf-daily: --since {since} is after --until {until}")
+        fetched = fetch_hf_daily(fetcher, days_between(since, until))
+    else:
+        ids = arxiv_ids(args.terms)
+        if ids is not None:
+            fetched = fetch_arxiv_ids(fetcher, ids)
+        else:
+            fetched = fetch_arxiv_query(fetcher, " ".join(args.terms), args.max, args.sort)
+    bar = functools.partial(tqdm, file=sys.stderr, leave=False, disable=not sys.stdout.isatty())
+    report = import_fetched(config, fetched, dry_run=args.dry_run, progress=bar)
+    requests = fetcher.client.requests
+    print(f"{len(fetched.fetched)} fetched ({requests} request{'' if requests == 1 else 's'}), "
+          f"{len(fetched.cached)} from the cache, {len(fetched.failed)} failed")
+    status = _print_import_report(report, args.dry_run)
+    for notice in fetched.notices:
+        print(f"note: {notice}", file=sys.stderr)
+    for identifier in fetched.missing:
+        print(f"not found: arXiv returned no paper with the id {identifier}", file=sys.stderr)
+    for problem in fetched.failed:
+        print(f"failed: {problem}", file=sys.stderr)
+    if fetched.failed and not args.offline:
+        print("What was fetched is imported and cached; run the same command again to retry the rest.", file=sys.stderr)
+    if fetched.interrupted:
+        print("sitegen fetch: interrupted; what was fetched before is imported", file=sys.stderr)
+        return 130
+    return EXIT_INPUT if fetched.failed or fetched.missing else status
+
+
+def cmd_enrich(args: argparse.Namespace) -> int:
+    from .enrich import enrich_archive
+    from .fetch import Fetcher
+
+    config = load_config(args.config)
+    fetcher = Fetcher(config, refresh=args.refresh, offline=args.offline, log=_say)
+    report = enrich_archive(config, fetcher, slugs=args.slugs, dry_run=args.dry_run)
+    imported = report.imported
+    for slug in sorted(imported.changes):
+        print(imported.changes[slug])
+    for match in report.matched:
+        filled = f"fills {', '.join(match.filled)}" if match.filled else "nothing to add"
+        print(f"matched: {match.slug} -> arXiv {match.arxiv} by {match.by} ({filled})")
+    for slug, why in report.unmatched:
+        print(f"not found: {slug}: {why}")
+    for slug, candidates in report.ambiguous:
+        print(f"ambiguous, not applied: {slug}: add `arxiv: ID` to the page to choose, then run enrich again")
+        for candidate in candidates:
+            print(f"    {candidate}")
+    prefix = "dry run, nothing written: " if args.dry_run else ""
+    print(f"{prefix}{report.looked_up} looked up ({report.complete} complete, skipped): {len(report.matched)} matched, "
+          f"{len(imported.enriched)} enriched, {len(report.unmatched)} not found, {len(report.ambiguous)} ambiguous, "
+          f"{len(report.failed)} failed")
+    for problem in report.failed:
+        print(f"failed: {problem}", file=sys.stderr)
+    for problem in [*report.refused, *imported.rejected]:
+        print(f"error: {problem}", file=sys.stderr)
+    for problem in report.broken:
+        print(f"error: {problem} (left untouched)", file=sys.stderr)
+    if report.interrupted:
+        print("sitegen enrich: interrupted; the matches found before are applied", file=sys.stderr)
+        return 130
+    return EXIT_INPUT if report.failed or report.refused or imported.rejected or report.broken else EXIT_OK
+
+
+def _usage(message: str) -> int:
+    print(message, file=sys.stderr)
+    return EXIT_USAGE
+
+
 def cmd_new(args: argparse.Namespace) -> int:
     from .scaffold import create_site
 
-    created = create_site(args.directory, title=args.title)
+    created = create_site(args.directory, title=args.title, digest=args.digest)
     for path in created:
         print(f"created {path}")
+    if args.digest:
+        print(f"Next: cd {args.directory} && sitegen fetch {args.digest} && sitegen build; push to GitHub and the "
+              f"daily digest workflow fetches, commits and deploys every day (see docs/deploy.md)")
+        return EXIT_OK
     print(f"Next: cd {args.directory} && sitegen import <file> --date YYYY-MM-DD && sitegen build")
     return EXIT_OK
 
@@ -121,6 +249,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def make_parser() -> argparse.ArgumentParser:
+    from .scaffold import DIGEST_WORKFLOWS
+
     parser = argparse.ArgumentParser(prog="sitegen", description="Static sites for research-paper archives.")
     parser.add_argument("--version", action="version", version=f"sitegen {__version__}")
     verbs = parser.add_subparsers(dest="verb", metavar="COMMAND", required=True)
@@ -128,6 +258,9 @@ def make_parser() -> argparse.ArgumentParser:
     new = verbs.add_parser("new", help="create a new site in DIR", description="Create a working site: settings, an empty papers folder and folders for theme overrides.")
     new.add_argument("directory", type=Path, metavar="DIR")
     new.add_argument("--title", default="Paper archive", help="the site's title")
+    new.add_argument("--digest", choices=sorted(DIGEST_WORKFLOWS),
+                     help="also write .github/workflows/daily-digest.yml: every day fetch that source, commit the new "
+                          "pages, build and deploy to GitHub Pages")
     new.set_defaults(run=cmd_new)
 
     imp = verbs.add_parser("import", help="convert papers from files into content/papers/",
@@ -145,10 +278,52 @@ def make_parser() -> argparse.ArgumentParser:
     _add_config(imp)
     imp.set_defaults(run=cmd_import)
 
+    fetch = verbs.add_parser("fetch", help="fetch papers from Hugging Face or arXiv and import them",
+                             description="Ask a service for papers, keep its raw answers under .sitegen-cache/fetch/ and import "
+                                         "them as `sitegen import` would. The only verb besides enrich that uses the network.")
+    services = fetch.add_subparsers(dest="source", metavar="SOURCE", required=True)
+    hf = services.add_parser("hf-daily", help="Hugging Face daily papers, one request per day",
+                             description="Fetch the Hugging Face daily papers of a day or a range of days (default: today, UTC). "
+                                         "Days that had ended when fetched are never fetched again.")
+    hf.add_argument("--date", type=_day_argument, metavar="DAY", help="the day (YYYY-MM-DD, today or yesterday)")
+    hf.add_argument("--since", type=_day_argument, metavar="DAY", help="the first day of a range")
+    hf.add_argument("--until", type=_day_argument, metavar="DAY", help="the last day of a range (default: today, UTC)")
+    ax = services.add_parser("arxiv", help="an arXiv API search query, or arXiv ids",
+                             description="Fetch the results of an arXiv API query (sitegen fetch arxiv \"cat:cs.LG AND ti:scaling\" "
+                                         "--max 200), 100 per request with sources.request_delay between requests; or, when every "
+                                         "argument is an arXiv id, those papers (sitegen fetch arxiv 2010.14701 2001.08361).")
+    ax.add_argument("terms", nargs="+", metavar="QUERY_OR_ID", help="a search query (quote it), or arXiv ids")
+    ax.add_argument("--max", type=_positive_int_argument, default=100, metavar="N", help="at most N results of a query (default: 100)")
+    ax.add_argument("--sort", choices=["submitted", "updated", "relevance"], default="submitted",
+                    help="order of a query's results, newest first by default (submitted)")
+    for parser_ in (hf, ax):
+        cache_use = parser_.add_mutually_exclusive_group()
+        cache_use.add_argument("--refresh", action="store_true",
+                               help="ask again for what may have changed (today's papers, arXiv results) instead of using the cache")
+        cache_use.add_argument("--offline", action="store_true", help="use only responses already in the cache; no network")
+        parser_.add_argument("--dry-run", "-n", action="store_true", help="fetch, then show what the import would change and write no page")
+        _add_config(parser_)
+        parser_.set_defaults(run=cmd_fetch)
+
+    enr = verbs.add_parser("enrich", help="fill missing authors, dates, ids and categories from arXiv",
+                           description="Look up papers that lack authors, a full date, an arXiv id, a DOI or categories on arXiv "
+                                       "(by id, else by exact title) and fill only what is missing. Ambiguous titles are reported, "
+                                       "never applied.")
+    enr.add_argument("slugs", nargs="*", metavar="SLUG", help="only these pages (file names without .md); default: every page")
+    cache_use = enr.add_mutually_exclusive_group()
+    cache_use.add_argument("--refresh", action="store_true", help="ask arXiv again instead of using cached answers")
+    cache_use.add_argument("--offline", action="store_true", help="use only answers already in the cache; no network")
+    enr.add_argument("--dry-run", "-n", action="store_true", help="show what would change and write nothing")
+    _add_config(enr)
+    enr.set_defaults(run=cmd_enrich)
+
     bld = verbs.add_parser("build", help="render the site into public/", description="Render the site. A failed build leaves the previous output untouched.")
     bld.add_argument("--out", "-o", type=Path, help="output folder (default: output_dir of the settings, public/)")
     bld.add_argument("--base-url", help="override base_url, e.g. https://user.github.io/repo/")
     bld.add_argument("--theme", help="build with this theme instead of the one in the settings")
+    loudness = bld.add_mutually_exclusive_group()
+    loudness.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
+    loudness.add_argument("--verbose", "-v", action="store_true", help="also print the seconds each build stage took")
     _add_config(bld)
     bld.set_defaults(run=cmd_build)
 
@@ -183,11 +358,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ProblemsError as err:
         for problem in err.problems:
             print(f"error: {problem}", file=sys.stderr)
-        print(f"sitegen {args.verb}: {len(err.problems)} error(s); nothing was written", file=sys.stderr)
+        print(f"sitegen {args.verb}: {len(err.problems)} error(s); nothing was written "
+              f"(what they mean and how to fix them: docs/troubleshooting.md)", file=sys.stderr)
         return EXIT_INPUT
     except BrokenPipeError:  # output piped into `head` and the like
         sys.stderr.close()
         return EXIT_OK
+    except OSError as err:  # a full disk, a folder without write permission: say which, no traceback
+        where = f"{err.filename}: " if err.filename else ""
+        print(f"sitegen {args.verb}: {where}{err.strerror or err}", file=sys.stderr)
+        return EXIT_INPUT
     except KeyboardInterrupt:
         print(f"sitegen {args.verb}: interrupted", file=sys.stderr)
         return 130

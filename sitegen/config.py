@@ -37,6 +37,22 @@ class SearchSettings:
 
 
 @dataclass(frozen=True)
+class SourcesSettings:
+    """`sources:` in sitegen.yaml: where `sitegen fetch` and `sitegen enrich` ask, and how politely.
+
+    Only those two commands use the network; `build`, `serve` and `check` never read these.
+    """
+
+    hf_api: str = "https://huggingface.co/api"
+    arxiv_api: str = "https://export.arxiv.org/api"
+    request_delay: float = 3.0  # seconds between two requests to one host (arXiv asks for 3)
+    timeout: float = 30.0  # seconds without an answer before a request counts as failed
+    retries: int = 3  # further attempts after a failed one (timeouts, 429, 5xx, cut-off bodies)
+    backoff: float = 5.0  # seconds before the first retry, doubled for each further one
+    max_wait: float = 120.0  # the longest Retry-After honoured; a longer one gives up
+
+
+@dataclass(frozen=True)
 class Config:
     """A site's settings; paths are absolute, resolved against the config file's folder."""
 
@@ -55,6 +71,7 @@ class Config:
     category_tags: bool = True
     params: dict[str, Any] = field(default_factory=dict)
     search: SearchSettings = field(default_factory=SearchSettings)
+    sources: SourcesSettings = field(default_factory=SourcesSettings)
 
     @property
     def papers_dir(self) -> Path:
@@ -159,6 +176,52 @@ def _search(value: Any) -> SearchSettings:
     return SearchSettings(enabled=_boolean(value.get("enabled", True)), boosts={**DEFAULT_SEARCH_BOOSTS, **boosts})
 
 
+_SOURCE_URLS = ("hf_api", "arxiv_api")
+_SOURCE_SECONDS = {"request_delay": 0.0, "timeout": None, "backoff": 0.0, "max_wait": 0.0}  # key -> least allowed (None: > 0)
+
+
+def _service_url(value: Any) -> str:
+    text = _text(value).strip()
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ValueError(f"expected an http(s) URL such as https://huggingface.co/api, found {value!r}")
+    return text.rstrip("/")
+
+
+def _seconds(value: Any, least: float | None) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+        raise ValueError(f"expected a number of seconds, found {value!r}")
+    if (least is None and value <= 0) or (least is not None and value < least) or value > 86400:
+        bound = "greater than 0" if least is None else f"at least {least:g}"
+        raise ValueError(f"expected a number of seconds {bound} (and at most a day), found {value!r}")
+    return float(value)
+
+
+def _sources(value: Any) -> SourcesSettings:
+    """`sources: {hf_api: URL, arxiv_api: URL, request_delay: s, timeout: s, retries: n, backoff: s, max_wait: s}`."""
+    if not isinstance(value, dict):
+        raise ValueError("expected a mapping with hf_api, arxiv_api, request_delay, timeout, retries, backoff and max_wait")
+    known = list(SourcesSettings.__dataclass_fields__)
+    settings: dict[str, Any] = {}
+    for key, raw in value.items():
+        try:
+            if key in _SOURCE_URLS:
+                settings[key] = _service_url(raw)
+            elif key in _SOURCE_SECONDS:
+                settings[key] = _seconds(raw, _SOURCE_SECONDS[key])
+            elif key == "retries":
+                if isinstance(raw, bool) or not isinstance(raw, int) or not 0 <= raw <= 10:
+                    raise ValueError(f"expected a whole number from 0 to 10, found {raw!r}")
+                settings[key] = raw
+            else:
+                close = difflib.get_close_matches(str(key), known, n=1)
+                hint = f"did you mean '{close[0]}'?" if close else f"known keys: {', '.join(known)}"
+                raise ValueError(f"unknown key; {hint}")
+        except ValueError as err:
+            raise ValueError(f"{key}: {err}") from None
+    return SourcesSettings(**settings)
+
+
 OPTIONS: tuple[Option, ...] = (
     Option("title", "The site's name, shown in every page header and in feeds.", _text),
     Option("description", "One sentence about the archive, for the home page and search engines.", _text),
@@ -173,6 +236,9 @@ OPTIONS: tuple[Option, ...] = (
     Option("category_tags", "Also derive readable tags from arXiv categories (cs.LG -> machine-learning).", _boolean),
     Option("params", "Free-form values passed to templates as site.params.", _params),
     Option("search", "Site search: false to leave it out, or {boosts: {title: 10, authors: 5, tags: 3, abstract: 1, ids: 1}} to weigh fields.", _search),
+    Option("sources", "Where `sitegen fetch` and `sitegen enrich` ask, and how politely: {hf_api: https://huggingface.co/api, "
+                      "arxiv_api: https://export.arxiv.org/api, request_delay: 3, timeout: 30, retries: 3, backoff: 5, max_wait: 120} "
+                      "(seconds; build never uses the network).", _sources),
 )
 _BY_KEY = {option.key: option for option in OPTIONS}
 

@@ -35,6 +35,9 @@ ARXIV_RE = re.compile(r"^(?:\d{4}\.\d{4,5}|[a-z][a-z.-]*(?:\.[A-Z]{2})?/\d{7})(?
 DOI_RE = re.compile(r"^10\.\d{4,9}/\S+$")
 URL_RE = re.compile(r"^https?://[^\s/?#]+\.[^\s]*$|^https?://localhost[^\s]*$")
 FENCE = "---"
+# A tag is a page and a feed of its own: a paper with thousands is a broken source, not an archive
+# (100,000 of them filled a disk before this limit).
+MAX_TAGS = 1000
 
 
 class _FrontMatterError(ValueError):
@@ -170,6 +173,8 @@ def _string_list(value: Any) -> tuple[str, ...]:
 
 def _parse_tags(value: Any) -> tuple[str, ...]:
     tags = _string_list(value)
+    if len(tags) > MAX_TAGS:
+        raise ValueError(f"{len(tags)} tags; a paper may have at most {MAX_TAGS}")
     for tag in tags:
         if not is_slug(tag):
             raise ValueError(f"'{tag}' is not a slug (lowercase letters, digits and single hyphens)")
@@ -266,6 +271,34 @@ def read_folder(folder: Path) -> tuple[list[Paper], list[Problem]]:
         if paper is not None:
             papers.append(paper)
     return papers, problems
+
+
+def duplicate_problems(papers: Iterable[Paper], folder: Path) -> list[Problem]:
+    """Two files that are one paper (the same arXiv id or DOI), or whose slugs differ only in case
+    (one URL on a case-insensitive host): each later file is reported, naming the first."""
+    problems: list[Problem] = []
+    first: dict[tuple[str, str], str] = {}
+    for paper in sorted(papers, key=lambda p: p.slug):
+        keys = [("slug", paper.slug.casefold())]
+        arxiv = re.sub(r"v\d+$", "", paper.arxiv or "")  # 2010.14701v2 is 2010.14701
+        keys += [(kind, value.casefold()) for kind, value in (("arxiv", arxiv), ("doi", paper.doi)) if value]
+        for kind, value in keys:
+            other = first.setdefault((kind, value), paper.slug)
+            if other == paper.slug:
+                continue
+            path = folder / f"{paper.slug}.md"
+            what = "its file name differs only in case from" if kind == "slug" else f"the same {'arXiv id' if kind == 'arxiv' else 'DOI'} as"
+            problems.append(Problem(str(path), _line_of(path, kind), f"{kind}: {what} {other}.md; keep one of them"))
+    return problems
+
+
+def _line_of(path: Path, key: str) -> int:
+    """The line of a top-level key in a content file already known to parse (1 if not found)."""
+    text, _ = read_utf8(path)
+    try:
+        return _key_lines(split_front_matter(text or "")[0]).get(key, 1)
+    except (ValueError, yaml.YAMLError):
+        return 1
 
 
 def iter_content_files(folder: Path) -> Iterable[Path]:

@@ -10,6 +10,7 @@ from markupsafe import Markup
 
 from .config import Config
 from .model import PaperDate, Problem, ProblemsError
+from .scholar import ScholarGlobals
 from .theming import ThemeChain, template_dirs
 
 
@@ -68,6 +69,7 @@ def make_environment(config: Config, chain: ThemeChain, assets: Mapping[str, str
 
     env.globals.update(url_for=url_for, asset=asset, paper_item=paper_item, site=SiteGlobals(config), theme=ThemeGlobals(chain))
     env.filters.update(date_display=date_display, date_iso=date_iso)
+    env.globals["scholar"] = ScholarGlobals(config)  # citation meta tags, JSON-LD, BibTeX (scholar.py)
     return env
 
 

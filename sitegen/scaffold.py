@@ -1,5 +1,6 @@
 """`sitegen new`: the smallest site that builds, with folders ready for theme overrides, and
-the GitHub Pages workflow that publishes it on the first push."""
+the GitHub Pages workflow that publishes it on the first push (plus, with `--digest`, the
+workflow that fetches, commits and publishes new papers every day)."""
 from __future__ import annotations
 
 import json
@@ -12,6 +13,10 @@ from .model import Problem, ProblemsError
 # The one copy of the Pages workflow: new sites get it, and the sitegen repository's own
 # .github/workflows/pages.yml is kept identical to it (a test compares them).
 PAGES_WORKFLOW = Path(__file__).parent / "deploy" / "github-pages.yml"
+# The one copy of the daily digest workflow, likewise: `sitegen new --digest hf-daily` writes it as
+# .github/workflows/daily-digest.yml, and the sitegen repository ships it, disabled, as
+# .github/workflows/daily-digest.yml.example (a test compares them).
+DIGEST_WORKFLOWS = {"hf-daily": Path(__file__).parent / "deploy" / "daily-digest.yml"}
 
 CONFIG_TEMPLATE = """\
 # Settings of this site; `sitegen build` reads them. Every key is optional.
@@ -31,6 +36,16 @@ tags:
     title: Large language models
     match: [large language model, large language models, LLM, LLMs]
 category_tags: true
+# Where `sitegen fetch` and `sitegen enrich` ask for papers, and how politely (the defaults; the
+# build never uses the network). Delays and timeouts are in seconds.
+# sources:
+#   hf_api: https://huggingface.co/api
+#   arxiv_api: https://export.arxiv.org/api
+#   request_delay: 3
+#   timeout: 30
+#   retries: 3
+#   backoff: 5
+#   max_wait: 120
 """
 
 REQUIREMENTS_TEMPLATE = """\
@@ -41,11 +56,12 @@ REQUIREMENTS_TEMPLATE = """\
 {requirement}
 """
 
-GITIGNORE = "/public/\n/_site/\n"
+GITIGNORE = "/public/\n/_site/\n/.sitegen-cache/\n"
 
 
-def create_site(directory: Path, title: str = "Paper archive") -> list[Path]:
-    """Create the site's files; refuse to touch a folder that already holds a site."""
+def create_site(directory: Path, title: str = "Paper archive", digest: str | None = None) -> list[Path]:
+    """Create the site's files; refuse to touch a folder that already holds a site. `digest` names
+    a source (`hf-daily`) to publish a daily digest of, with a scheduled workflow."""
     config = directory / "sitegen.yaml"
     if config.exists():
         raise ProblemsError([Problem(str(config), None, "a site already exists here; nothing was changed")])
@@ -62,6 +78,9 @@ def create_site(directory: Path, title: str = "Paper archive") -> list[Path]:
         directory / "requirements.txt": REQUIREMENTS_TEMPLATE.format(version=__version__, requirement=requirement),
         directory / ".gitignore": GITIGNORE,
     }
+    if digest is not None:
+        workflow = DIGEST_WORKFLOWS[digest].read_text(encoding="utf-8")
+        extra_files[directory / ".github" / "workflows" / "daily-digest.yml"] = workflow
     for path, text in extra_files.items():
         if path.exists():  # a folder that is already a repository keeps its own files
             continue

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 from .build import build
+from .buildstate import BuildState
 from .config import Config, load_config, with_theme
 from .devserver import LiveState, make_server
 from .model import ProblemsError
@@ -40,6 +41,7 @@ class Preview:
         self.out_dir = out_dir
         self.say = say
         self.state = LiveState()
+        self.build_state = BuildState()  # kept between rebuilds: only what changed is re-rendered
         self.config: Config | None = None
         self._lock = threading.Lock()
 
@@ -53,7 +55,7 @@ class Preview:
             started = time.perf_counter()
             try:
                 self.config = self.load_config()
-                result = build(self.config, self.out_dir)
+                result = build(self.config, self.out_dir, state=self.build_state)
             except ProblemsError as err:
                 problems = [str(p) for p in err.problems]
                 for line in problems:
@@ -64,7 +66,7 @@ class Preview:
             css_only = bool(changed) and all(p.suffix == ".css" for p in changed)
             self.state.rebuilt(css_only)
             what = f"{len(changed)} change(s)" if changed else "start"
-            self.say(f"built {result.pages} pages in {time.perf_counter() - started:.2f} s ({what})")
+            self.say(f"rendered {result.rendered} of {result.pages} pages in {time.perf_counter() - started:.2f} s ({what})")
             return True
 
     def watched(self) -> tuple[list[Path], list[Path]]:

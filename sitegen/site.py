@@ -13,8 +13,11 @@ from typing import Any, Callable, Sequence
 
 from markupsafe import Markup
 
+from .citation import assign_cite_keys
 from .config import Config
+from .mathml import math_as_text, title_html, title_text
 from .model import Paper, PaperDate
+from .related import attach_related
 from .slugs import author_slug, normalise_author
 from .tagging import Tagger
 
@@ -53,8 +56,11 @@ class PaperView:
     abstract_html: Markup
     summary: str
     links: list[Link]
+    related: list["PaperView"] = field(default_factory=list)  # most similar first (related.py)
+    cite_key: str = ""  # BibTeX key, unique across the site (citation.py)
 
-    title = property(lambda self: self.paper.title)
+    title = property(lambda self: title_text(self.paper.title))  # plain text, math as Unicode
+    title_html = property(lambda self: title_html(self.paper.title))  # Markup, math as MathML
     date = property(lambda self: self.paper.date)
     slug = property(lambda self: self.paper.slug)
     arxiv = property(lambda self: self.paper.arxiv)
@@ -164,7 +170,7 @@ def paper_links(paper: Paper) -> list[Link]:
 
 def summarise(html: str, length: int = SUMMARY_LENGTH) -> str:
     """Plain text of the rendered abstract, cut at a word boundary."""
-    text = " ".join(unescape(_TAGS_RE.sub(" ", html)).split())
+    text = " ".join(unescape(_TAGS_RE.sub(" ", math_as_text(html))).split())
     if len(text) <= length:
         return text
     return text[:length].rsplit(" ", 1)[0].rstrip(",;:.") + "…"
@@ -180,9 +186,12 @@ def newest_first(paper: Paper) -> tuple:
     return (tuple(-part for part in date.sort_key), paper.title.casefold(), paper.slug)
 
 
-def assemble(config: Config, papers: Sequence[Paper], render_markdown: Callable[[str], str]) -> Site:
-    """Build the Site: one pass over the papers fills every index."""
+def assemble(config: Config, papers: Sequence[Paper], render_markdown: Callable[[str], str],
+             tag_memo: dict[tuple, tuple[str, ...]] | None = None) -> Site:
+    """Build the Site: one pass over the papers fills every index. `tag_memo` keeps derived tags
+    between builds with the same tag rules."""
     tagger = Tagger(config.tags, config.category_tags)
+    tag_memo = {} if tag_memo is None else tag_memo
     tag_titles = tagger.titles()
     tags: dict[str, Group] = {}
     authors: dict[str, Group] = {}
@@ -199,7 +208,11 @@ def assemble(config: Config, papers: Sequence[Paper], render_markdown: Callable[
                 group = authors[slug] = Group(display, slug, f"/authors/{slug}/")
             author_refs.append(AuthorRef(group.name, slug, group.url))
         tag_refs = []
-        for slug in tagger.tags_for(paper):
+        key = (paper.title, paper.body, paper.tags, paper.categories)
+        derived = tag_memo.get(key)
+        if derived is None:
+            derived = tag_memo[key] = tagger.tags_for(paper)
+        for slug in derived:
             group = tags.get(slug)
             if group is None:
                 group = tags[slug] = Group(tag_titles.get(slug) or tag_title(slug), slug, f"/tags/{slug}/")
@@ -213,6 +226,8 @@ def assemble(config: Config, papers: Sequence[Paper], render_markdown: Callable[
         for ref in tag_refs:
             tags[ref.slug].papers.append(view)
         _file_by_date(years, view)
+    attach_related(views)
+    assign_cite_keys(views)
     return Site(
         config=config,
         papers=views,

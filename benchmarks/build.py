@@ -1,0 +1,68 @@
+"""Build times on a generated archive: cold, no-change and one-edit rebuilds, peak memory, stages.
+
+Usage: python benchmarks/build.py --papers 10000 [--runs 3] [--folder DIR]
+Each build runs `sitegen build --verbose` in a fresh process, as a user would. Cold builds
+start without output and without cache; no-change builds follow a build; one-edit builds
+change one paper's abstract first. Prints the median of the runs and the stage times of the
+median cold build.
+"""
+from __future__ import annotations
+
+import argparse
+import re
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from corpus import make_corpus  # noqa: E402
+
+
+def run_build(config: Path) -> tuple[float, str]:
+    started = time.perf_counter()
+    result = subprocess.run([sys.executable, "-m", "sitegen", "build", "--verbose", "--config", str(config)],
+                            check=True, capture_output=True, text=True)
+    return time.perf_counter() - started, result.stdout
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--papers", type=int, default=1000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--folder", type=Path, help="a site to build instead of a generated one (its sitegen.yaml)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        config = args.folder / "sitegen.yaml" if args.folder else make_corpus(Path(tmp) / "site", args.papers)
+        root = config.parent
+        cold, warm, edit, outputs = [], [], [], []
+        papers = sorted((root / "content" / "papers").glob("*.md"))
+        for run in range(args.runs):
+            shutil.rmtree(root / "public", ignore_errors=True)
+            shutil.rmtree(root / ".sitegen-cache", ignore_errors=True)
+            seconds, output = run_build(config)
+            cold.append(seconds)
+            outputs.append((seconds, output))
+            warm.append(run_build(config)[0])
+            victim = papers[run % len(papers)]
+            victim.write_text(victim.read_text(encoding="utf-8") + f"\nEdited in run {run}.\n", encoding="utf-8")
+            edit.append(run_build(config)[0])
+        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    pages = re.search(r"(\d+) pages", outputs[0][1]).group(1)
+    print(f"{len(papers)} papers, {pages} pages, {args.runs} runs (median; every run in brackets)")
+    for name, times in (("cold build", cold), ("no-change rebuild", warm), ("one paper edited", edit)):
+        print(f"  {name:<20} {statistics.median(times):7.2f} s   [{', '.join(f'{t:.2f}' for t in times)}]")
+    print(f"  peak memory          {peak:7.0f} MiB")
+    median_cold = sorted(outputs)[len(outputs) // 2][1]
+    print("stages of the median cold build:")
+    for line in median_cold.splitlines():
+        if line.startswith("  "):
+            print("  " + line.strip())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,241 @@
+"""Related papers: for each paper the most similar others, by TF-IDF cosine, at build time.
+
+A paper is described by the words of its title (counted twice), its abstract and notes, and its
+tags (each a term of its own, counted three times: tags are the archive's own judgement of what
+a paper is about). Weights are sublinear TF times smoothed IDF; each paper's vector has unit
+length, and similarity is the dot product, computed for all pairs at once as a sparse matrix
+product, in slices spread over the machine's cores.
+
+Two cuts keep that product cheap on large archives: terms in more than MAX_DF of the papers
+(and in more than MAX_DF_FLOOR: words such as "model" and "data", or a tag nearly every paper
+has) are dropped as the stop words they have become there; and each paper keeps only its
+KEEP_TERMS heaviest terms when pairs are scored (its vector is normalised before the cut, so a
+paper with many terms is not flattered). Scores are rounded to six decimals and ties go to the
+smaller slug, so the result is deterministic and the same on any number of cores.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import string
+import sys
+from collections import Counter
+from typing import Iterable, Sequence
+
+import numpy as np
+import scipy.sparse as sparse
+
+COUNT = 5  # related papers shown per paper
+TITLE_WEIGHT = 2
+TAG_WEIGHT = 3
+MAX_DF = 0.25  # share of papers above which a word carries no signal …
+MAX_DF_FLOOR = 200  # … once it is in more papers than this (small archives keep every word)
+KEEP_TERMS = 60  # heaviest terms per paper used for scoring
+MIN_SCORE = 0.02  # below this two papers have nothing worth showing in common
+LEVELS = (0.1, 0.2, 0.3, 0.5, 0.7, 0.9)  # score levels a row's top five are sought above (see _top)
+ROWS_PER_SLICE = 2048  # rows of the similarity matrix computed at once (bounds memory)
+PARALLEL_FROM = 2000  # papers from which the product is spread over processes
+_SCALE = 1_000_000  # scores compare at six decimals
+
+_PUNCTUATION = str.maketrans({char: " " for char in string.punctuation + "“”‘’–—…•·«»×′″"})
+_STOP_WORDS = frozenset(
+    """a about above after again against all also although am among an and any are as at be because been
+    before being below between both but by can could did do does doing done down during each either
+    et etc few for from further had has have having he her here hers him his how however i if in into is
+    it its itself just least less let may me might more most much must my neither no nor not now of
+    off often on once one only onto or other others our ours out over own per rather same several she
+    should since so some such than that the their theirs them then there these they this those
+    through thus to too under until up upon us very via was we were what when where whether which
+    while who whom whose why will with within without would yet you your al eg ie use used uses using
+    paper propose proposed present presents show shows shown study approach method methods result
+    results new based work novel""".split()
+)
+
+
+def stem(word: str) -> str:
+    """A light plural stemmer (Harman's S-stemmer): "laws" and "law" are one term."""
+    if len(word) > 4 and word.endswith("ies") and word[-4] not in "ae":
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("es") and word[-3] not in "aeo" and not word.endswith(("ses", "xes", "ches", "shes")):
+        return word[:-1]
+    if len(word) > 3 and word.endswith("s") and word[-2] not in "us":
+        return word[:-1]
+    return word
+
+
+class _Terms:
+    """Term ids, shared by words (stemmed) and tags (`#slug`); -1 marks a word that is no term."""
+
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {}
+        self.words: dict[str, int] = {}  # word as written -> term id
+
+    def term(self, name: str) -> int:
+        found = self.ids.get(name)
+        if found is None:
+            found = self.ids[name] = len(self.ids)
+        return found
+
+    def word(self, word: str) -> int:
+        found = self.words.get(word)
+        if found is None:
+            useless = len(word) < 2 or word in _STOP_WORDS or not any(char.isalpha() for char in word)
+            found = self.words[word] = -1 if useless else self.term(stem(word))
+        return found
+
+    def tag(self, slug: str) -> int:
+        return self.term("#" + slug)
+
+
+def _weights(documents: Sequence[tuple[str, str, Iterable[str]]]) -> sparse.csr_matrix:
+    """One unit-length TF-IDF row per document, cut to its heaviest terms."""
+    terms = _Terms()
+    known = terms.words.get
+    columns: list[int] = []
+    values: list[float] = []
+    lengths: list[int] = []
+    for title, text, tags in documents:
+        size = len(columns)
+        for words, weight in ((title, TITLE_WEIGHT), (text, 1)):
+            counts = Counter(words.lower().translate(_PUNCTUATION).split())
+            ids = list(map(known, counts))  # the common case, without a Python-level loop
+            if None in ids:
+                ids = [terms.word(word) if found is None else found for word, found in zip(counts, ids)]
+            columns.extend(ids)
+            values.extend([weight * times for times in counts.values()] if weight != 1 else counts.values())
+        for tag in tags:
+            columns.append(terms.tag(tag))
+            values.append(TAG_WEIGHT)
+        lengths.append(len(columns) - size)
+    n, size = len(documents), len(terms.ids)
+    rows = np.repeat(np.arange(n), lengths)
+    cols = np.asarray(columns, dtype=np.int64)
+    counted = cols >= 0
+    # Duplicate (row, term) pairs (a word in title and abstract, two spellings of a stem) add up.
+    matrix = sparse.csr_matrix((np.asarray(values, dtype=np.float64)[counted], (rows[counted], cols[counted])), shape=(n, size))
+    matrix.sum_duplicates()
+    matrix.data = np.log1p(matrix.data)
+    df = np.bincount(matrix.indices, minlength=size)
+    idf = np.log((n + 1) / (df + 1)) + 1.0
+    idf[df > max(MAX_DF * n, MAX_DF_FLOOR)] = 0.0  # words, and tags, that most papers have
+    matrix = sparse.csr_matrix(matrix.multiply(idf[np.newaxis, :]))
+    matrix.eliminate_zeros()
+    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    matrix = sparse.csr_matrix(sparse.diags(1.0 / norms) @ matrix)
+    matrix = _heaviest(matrix, KEEP_TERMS)
+    # A term only one paper has cannot make two papers similar: leave it out of the product.
+    shared = np.bincount(matrix.indices, minlength=size) > 1
+    matrix = sparse.csr_matrix(matrix.multiply(shared[np.newaxis, :]), dtype=np.float32)
+    matrix.eliminate_zeros()
+    return matrix
+
+
+def _heaviest(matrix: sparse.csr_matrix, keep: int) -> sparse.csr_matrix:
+    """Keep each row's `keep` largest entries (ties: the smaller column, for determinism)."""
+    indptr, indices, data = matrix.indptr, matrix.indices, matrix.data
+    long_rows = np.flatnonzero(np.diff(indptr) > keep)
+    if not long_rows.size:
+        return matrix
+    dropped = np.zeros(len(data), dtype=bool)
+    for row in long_rows.tolist():
+        lo, hi = indptr[row], indptr[row + 1]
+        order = np.lexsort((indices[lo:hi], -data[lo:hi]))
+        dropped[lo + order[keep:]] = True
+    data = data.copy()
+    data[dropped] = 0.0
+    pruned = sparse.csr_matrix((data, indices, indptr), shape=matrix.shape)
+    pruned.eliminate_zeros()
+    return pruned
+
+
+def _keys(scores: np.ndarray, columns: np.ndarray, n: int) -> np.ndarray:
+    """Sort keys: the score rounded to six decimals, then the smaller column (slug) first."""
+    return np.rint(scores.astype(np.float64) * _SCALE).astype(np.int64) * (n + 1) + (n - columns.astype(np.int64))
+
+
+def _top(scores: sparse.csr_matrix, offset: int, count: int) -> list[list[int]]:
+    """Each row's best `count` columns other than its own, by rounded score, then column.
+
+    A row typically shares some term with a third of the archive, and sorting every such entry
+    would cost most of the step. So each row first finds the highest of LEVELS that at least
+    `count` of its entries reach, and only entries at or above it are sorted: the same answer.
+    Entries below the lowest level are looked at only for rows that need them.
+    """
+    n_rows, n = scores.shape
+    data, indices, indptr = scores.data, scores.indices, scores.indptr
+    levels = np.asarray(LEVELS, dtype=data.dtype)
+    positions = np.flatnonzero(data >= levels[0])
+    rows = np.searchsorted(indptr, positions, side="right") - 1
+    bucket = np.searchsorted(levels, data[positions], side="right") - 1  # the highest level each score reaches
+    mine = indices[positions] != rows + offset  # a paper is not related to itself
+    positions, rows, bucket = positions[mine], rows[mine], bucket[mine]
+    per_level = np.bincount(rows * len(levels) + bucket, minlength=n_rows * len(levels)).reshape(n_rows, len(levels))
+    at_least = np.cumsum(per_level[:, ::-1], axis=1)[:, ::-1]  # entries reaching each level, per row
+    reached = (at_least >= count).sum(axis=1)  # levels increase, so this counts the levels reached
+    keep = bucket >= reached[rows] - 1
+    positions, rows = positions[keep], rows[keep]
+    weak = np.flatnonzero(reached == 0)  # rows that need their entries below the lowest level too
+    if weak.size:
+        lengths = indptr[weak + 1] - indptr[weak]
+        weak_rows = np.repeat(weak, lengths)
+        weak_positions = np.arange(len(weak_rows)) - np.repeat(np.cumsum(lengths) - lengths, lengths) + np.repeat(indptr[weak], lengths)
+        low = (data[weak_positions] >= MIN_SCORE) & (data[weak_positions] < levels[0]) & (indices[weak_positions] != weak_rows + offset)
+        positions = np.concatenate([positions, weak_positions[low]])
+        rows = np.concatenate([rows, weak_rows[low]])
+    columns = indices[positions]
+    keys = np.rint(data[positions].astype(np.float64) * _SCALE).astype(np.int64) * (n + 1) + (n - columns.astype(np.int64))
+    order = np.lexsort((-keys, rows))
+    rows, columns = rows[order], columns[order]
+    starts = np.searchsorted(rows, np.arange(n_rows + 1))
+    chosen = np.arange(len(rows)) - starts[rows] < count
+    rows, best = rows[chosen], columns[chosen].tolist()
+    bounds = np.searchsorted(rows, np.arange(n_rows + 1)).tolist()
+    return [best[bounds[row] : bounds[row + 1]] for row in range(n_rows)]
+
+
+_JOB: tuple[sparse.csr_matrix, sparse.csr_matrix, int] | None = None  # what forked workers inherit
+
+
+def _slice(bounds: tuple[int, int]) -> list[list[int]]:
+    matrix, transposed, count = _JOB  # type: ignore[misc]
+    start, stop = bounds
+    return _top(sparse.csr_matrix(matrix[start:stop] @ transposed), start, count)
+
+
+def _workers(n: int) -> int:
+    if n < PARALLEL_FROM or sys.platform != "linux" or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return max(1, len(os.sched_getaffinity(0)))
+
+
+def similar(documents: Sequence[tuple[str, str, Iterable[str]]], count: int = COUNT) -> list[list[int]]:
+    """For each (title, text, tags) document, the indexes of its `count` most similar others,
+    best first; ties go to the smaller index, so callers pass documents in slug order."""
+    global _JOB
+    n = len(documents)
+    if n < 2:
+        return [[] for _ in documents]
+    matrix = _weights(documents)
+    workers = _workers(n)
+    pieces = max(-(-n // ROWS_PER_SLICE), 2 * workers if workers > 1 else 1)
+    edges = [round(n * k / pieces) for k in range(pieces + 1)]
+    slices = [(edges[k], edges[k + 1]) for k in range(pieces) if edges[k] < edges[k + 1]]
+    _JOB = (matrix, matrix.T.tocsr(), count)
+    try:
+        if workers > 1:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                parts = pool.map(_slice, slices)
+        else:
+            parts = [_slice(bounds) for bounds in slices]
+    finally:
+        _JOB = None
+    return [row for part in parts for row in part]
+
+
+def attach_related(views: Sequence, count: int = COUNT) -> None:
+    """Set `view.related` on every paper view: its `count` most similar papers, best first."""
+    ordered = sorted(views, key=lambda view: view.slug)
+    documents = [(view.title, view.paper.body, [tag.slug for tag in view.tags]) for view in ordered]
+    for view, neighbours in zip(ordered, similar(documents, count)):
+        view.related = [ordered[index] for index in neighbours]

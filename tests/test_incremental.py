@@ -1,0 +1,105 @@
+"""Rebuilds render only what changed, and always produce what a first build would."""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from conftest import paper_text
+from sitegen.build import build
+from sitegen.buildstate import CACHE_DIR, STATE_FILE, BuildState
+from sitegen.config import load_config
+from sitegen.model import ProblemsError
+
+SETTINGS = "title: Incremental\nbase_url: https://example.org/lab/\nper_page: 3\ntags:\n  llm: [language model]\n"
+
+
+def papers() -> dict[str, str]:
+    return {f"p{n}": paper_text(f"Paper {n}" + (" on language models" if n % 2 else ""), date=f"2024-0{1 + n % 3}-1{n}",
+                                authors=f"[Author {n % 3}, Shared Person]") for n in range(1, 9)}
+
+
+def tree(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def cold(root: Path, tmp_path: Path) -> dict[str, str]:
+    out = tmp_path / "cold"
+    build(load_config(root / "sitegen.yaml"), out, state=BuildState())
+    return tree(out)
+
+
+@pytest.fixture
+def root(make_site) -> Path:
+    root = make_site(papers(), SETTINGS)
+    build(load_config(root / "sitegen.yaml"))
+    return root
+
+
+def rebuild(root: Path):
+    return build(load_config(root / "sitegen.yaml"))
+
+
+def test_no_change_rebuild_renders_nothing(root: Path) -> None:
+    before = tree(root / "public")
+    result = rebuild(root)
+    assert result.rendered == 0 and result.pages > 20
+    assert tree(root / "public") == before
+
+
+def test_one_edit_renders_only_the_pages_that_show_the_paper(root: Path, tmp_path: Path) -> None:
+    path = root / "content" / "papers" / "p8.md"
+    path.write_text(path.read_text().replace("An abstract.", "A revised abstract."))
+    result = rebuild(root)
+    assert 0 < result.rendered < result.pages / 2
+    assert "A revised abstract." in (root / "public" / "papers" / "p8" / "index.html").read_text()
+    assert tree(root / "public") == cold(root, tmp_path)
+
+
+@pytest.mark.parametrize("change", ["title", "add", "delete", "template", "settings", "static"])
+def test_incremental_output_equals_a_cold_build(root: Path, tmp_path: Path, change: str) -> None:
+    content = root / "content" / "papers"
+    if change == "title":
+        (content / "p3.md").write_text(paper_text("A brand new title", date="2024-01-13", authors="[Author 0]"))
+    elif change == "add":
+        (content / "p9.md").write_text(paper_text("Ninth language model paper", date="2025-01-01", authors="[New Author]"))
+    elif change == "delete":
+        (content / "p5.md").unlink()
+    elif change == "template":
+        (root / "templates").mkdir()
+        (root / "templates" / "paper_item.html").write_text('{% extends "default/paper_item.html" %}{% block paper_item %}<article><h2><a href="{{ url_for(paper.url) }}">{{ paper.title }}</a></h2></article>{% endblock %}')
+    elif change == "settings":
+        (root / "sitegen.yaml").write_text(SETTINGS.replace("per_page: 3", "per_page: 2"))
+    elif change == "static":
+        (root / "static").mkdir()
+        (root / "static" / "style.css").write_text("body { color: teal; }\n")
+    rebuild(root)
+    assert tree(root / "public") == cold(root, tmp_path)
+    if change == "delete":
+        assert not (root / "public" / "papers" / "p5").exists()
+
+
+def test_a_failed_rebuild_leaves_the_output_untouched(root: Path) -> None:
+    before = tree(root / "public")
+    (root / "content" / "papers" / "p2.md").write_text("---\ntitle: Broken\ndate: 2024-02-31\n---\n")
+    (root / "content" / "papers" / "p4.md").write_text(paper_text("Changed too", date="2024-02-14"))
+    with pytest.raises(ProblemsError):
+        rebuild(root)
+    assert tree(root / "public") == before
+    assert [p.name for p in root.iterdir() if p.name.startswith(".") and p.name != CACHE_DIR] == []
+
+
+def test_an_output_file_changed_by_hand_is_rewritten(root: Path, tmp_path: Path) -> None:
+    page = root / "public" / "papers" / "p1" / "index.html"
+    page.write_text("scribbled")
+    (root / "public" / "tags" / "index.html").unlink()
+    rebuild(root)
+    assert tree(root / "public") == cold(root, tmp_path)
+
+
+def test_a_corrupt_cache_is_ignored(root: Path, tmp_path: Path) -> None:
+    (root / CACHE_DIR / STATE_FILE).write_bytes(b"not a pickle")
+    result = rebuild(root)
+    assert result.rendered == result.pages
+    assert tree(root / "public") == cold(root, tmp_path)

@@ -1,0 +1,146 @@
+"""Interrupted work never costs a user their site: builds and imports killed at random points
+(SIGKILL: no cleanup runs) leave the previous output whole, and running again finishes the job."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from sitegen.content import read_paper
+
+from conftest import REPO, paper_text
+
+ENV = {**os.environ, "PYTHONPATH": str(REPO)}
+SEED = int(os.environ.get("SITEGEN_INTERRUPT_SEED", "20261126"))
+
+
+def sitegen(root: Path, *args: str, wait: bool = True):
+    command = [sys.executable, "-m", "sitegen", *args]
+    if wait:
+        return subprocess.run(command, cwd=root, env=ENV, capture_output=True, text=True, timeout=120)
+    return subprocess.Popen(command, cwd=root, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def tree(folder: Path) -> dict[str, str] | None:
+    """Every file under `folder` by relative path -> sha1 of its bytes (None: no folder)."""
+    if not folder.is_dir():
+        return None
+    return {str(p.relative_to(folder)): hashlib.sha1(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def kill_after(process: subprocess.Popen, seconds: float) -> None:
+    time.sleep(seconds)
+    process.send_signal(signal.SIGKILL)
+    process.communicate()
+
+
+def _kill_points(rng: random.Random, count: int) -> list[float]:
+    """Seconds after start, spread over a build of the archive below (about 0.7 s of starting
+    Python and importing, then its work), one random point in each slice of that span."""
+    low, high = 0.5, 1.1
+    width = (high - low) / count
+    return [low + width * (i + rng.random()) for i in range(count)]
+
+
+def leftovers(root: Path) -> list[str]:
+    return sorted(p.name for p in root.iterdir() if p.name.startswith(".public."))
+
+
+@pytest.fixture
+def archive(make_site) -> Path:
+    papers = {f"paper-{i:03d}": paper_text(f"Paper number {i}", date=f"20{10 + i % 12}-{1 + i % 12:02d}-01",
+                                           tags=f"[topic-{i % 9}]", authors=f'["Author {i % 23}"]',
+                                           body=f"Abstract {i}. " * 30 + "\n") for i in range(150)}
+    return make_site(papers, "title: Interrupted\nbase_url: https://example.org/\n")
+
+
+def test_killed_cold_builds_leave_the_previous_site_whole(archive):
+    rng = random.Random(SEED)
+    assert sitegen(archive, "build").returncode == 0
+    previous = tree(archive / "public")
+    for attempt, delay in enumerate(_kill_points(rng, 3)):
+        (archive / "sitegen.yaml").write_text(f"title: Interrupted {attempt}\nbase_url: https://example.org/\n")
+        for path in (archive / ".sitegen-cache").glob("build.pickle"):
+            path.unlink()  # no cache: a cold build, staged beside public/ and swapped in
+        kill_after(sitegen(archive, "build", wait=False), delay)
+        seen = tree(archive / "public")
+        done = sitegen(archive, "build")
+        assert done.returncode == 0, done.stderr
+        current = tree(archive / "public")
+        # killed before the swap: the old site; after it: the whole new one; never a mixture
+        assert seen in (previous, current) or (seen is None and previous is not None), attempt
+        assert leftovers(archive) == []  # the next build cleaned up after the killed one
+        previous = current
+
+
+def test_a_swap_cut_between_its_renames_is_undone_by_the_next_build(archive):
+    """The one window a kill can hit in a cold build: public/ moved aside, the new one not yet in."""
+    assert sitegen(archive, "build").returncode == 0
+    before = tree(archive / "public")
+    dead_pid = 4_999_999  # above Linux's pid_max: never a running process
+    os.replace(archive / "public", archive / f".public.old-{dead_pid}")
+    (archive / f".public.building-{dead_pid}").mkdir()
+    (archive / "content" / "papers" / "broken.md").write_text("---\ntitle: [\n---\n")
+    failed = sitegen(archive, "build")
+    assert failed.returncode == 1 and "broken.md:3" in failed.stderr
+    assert tree(archive / "public") == before
+    assert leftovers(archive) == []
+
+
+def test_a_killed_incremental_build_is_finished_by_the_next(archive):
+    rng = random.Random(SEED + 1)
+    assert sitegen(archive, "build").returncode == 0
+    papers = archive / "content" / "papers"
+    for attempt, delay in enumerate(_kill_points(rng, 2)):
+        for path in sorted(papers.glob("*.md"))[attempt::2]:
+            path.write_text(path.read_text() + f"\nEdit {attempt}.\n")
+        kill_after(sitegen(archive, "build", wait=False), delay)
+        assert sitegen(archive, "build").returncode == 0
+        fresh = archive.parent / f"fresh-{attempt}"
+        assert sitegen(archive, "build", "--out", str(fresh)).returncode == 0  # no cache for this folder: cold
+        assert tree(archive / "public") == tree(fresh)
+
+
+def test_a_killed_import_leaves_whole_pages_and_the_rerun_finishes(make_site, tmp_path):
+    rng = random.Random(SEED + 2)
+    root = make_site({})
+    records = [{"title": f"Imported paper {i}", "date": "2024-01-02", "arxiv": f"2401.{10000 + i}",
+                "authors": [f"Person {i}"], "abstract": "Words. " * 40} for i in range(1500)]
+    source = tmp_path / "records.json"
+    source.write_text(json.dumps(records), encoding="utf-8")
+    papers = root / "content" / "papers"
+    for _ in range(2):
+        kill_after(sitegen(root, "import", str(source), wait=False), rng.uniform(0.5, 1.5))
+        for path in papers.glob("*.md"):
+            paper, problems = read_paper(path)
+            assert problems == [] and paper is not None, path
+    done = sitegen(root, "import", str(source))
+    assert done.returncode == 0, done.stderr
+    assert len(list(papers.glob("*.md"))) == len(records)
+    again = sitegen(root, "import", str(source))
+    assert f"0 new, 0 enriched, {len(records)} unchanged" in again.stdout
+
+
+def test_two_builds_at_once_do_not_corrupt_the_output(archive):
+    assert sitegen(archive, "build").returncode == 0
+    (archive / ".sitegen-cache" / "build.pickle").unlink()
+    (archive / "sitegen.yaml").write_text("title: Raced\nbase_url: https://example.org/\n")
+    first, second = sitegen(archive, "build", wait=False), sitegen(archive, "build", wait=False)
+    results = [(process.wait(60), process.communicate()) for process in (first, second)]
+    assert [status for status, _ in results].count(0) >= 1
+    for status, (_, err) in results:
+        assert "Traceback" not in err
+        if status != 0:
+            assert status == 1 and "another sitegen build of this site is running" in err
+    fresh = archive.parent / "fresh"
+    assert sitegen(archive, "build", "--out", str(fresh)).returncode == 0
+    assert tree(archive / "public") == tree(fresh)
+    assert leftovers(archive) == []

@@ -1,0 +1,95 @@
+"""Related papers: TF-IDF cosine over title, abstract and tags; five per paper; deterministic."""
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, paper_text
+from sitecheck import soup
+from sitegen import related
+from sitegen.build import load_site
+from sitegen.cli import main
+from sitegen.config import load_config
+
+
+@pytest.fixture(scope="module")
+def sample_site():
+    return load_site(load_config(REPO / "sitegen.yaml"))
+
+
+def tagged(view, slug: str) -> bool:
+    return any(tag.slug == slug for tag in view.tags)
+
+
+def test_every_paper_gets_five_others(sample_site) -> None:
+    for view in sample_site.papers:
+        assert len(view.related) == 5, view.slug
+        assert view not in view.related and len({other.slug for other in view.related}) == 5
+
+
+def test_scaling_law_papers_are_mostly_related_to_scaling_law_papers(sample_site) -> None:
+    scaling = [view for view in sample_site.papers if tagged(view, "scaling-laws")]
+    assert len(scaling) >= 10
+    shares = [sum(tagged(other, "scaling-laws") for other in view.related) / len(view.related) for view in scaling]
+    assert sum(shares) / len(shares) >= 0.7  # against a base rate of about a quarter
+    assert sum(share >= 0.6 for share in shares) >= 0.75 * len(shares)
+
+
+def test_the_same_archive_gives_the_same_related_papers_whatever_the_order(sample_site) -> None:
+    expected = {view.slug: [other.slug for other in view.related] for view in sample_site.papers}
+    views = list(sample_site.papers)
+    for seed in (1, 2):
+        random.Random(seed).shuffle(views)
+        related.attach_related(views)
+        assert {view.slug: [other.slug for other in view.related] for view in views} == expected
+
+
+def test_ties_go_to_the_smaller_slug() -> None:
+    twin = ("Scaling laws for language models", "Power laws in loss versus compute.", ["scaling-laws"])
+    documents = [("Scaling laws", "Loss follows a power law in compute.", ["scaling-laws"])] + [twin] * 7
+    assert related.similar(documents)[0] == [1, 2, 3, 4, 5]
+    assert related.similar(documents)[1] == [2, 3, 4, 5, 6]
+
+
+def test_papers_with_nothing_in_common_are_not_related() -> None:
+    documents = [("Protein folding", "Amino acid chains fold.", []), ("Weather", "Clouds and rain.", []), ("Galaxies", "Redshift surveys.", [])]
+    assert related.similar(documents) == [[], [], []]
+
+
+def test_the_parallel_product_gives_the_serial_answer(monkeypatch) -> None:
+    rng = random.Random(3)
+    vocabulary = [f"w{n}" for n in range(400)]
+    documents = [(" ".join(rng.choices(vocabulary, k=6)), " ".join(rng.choices(vocabulary, k=60)), []) for _ in range(900)]
+    monkeypatch.setattr(related, "PARALLEL_FROM", 10**9)
+    serial = related.similar(documents)
+    monkeypatch.setattr(related, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(related, "ROWS_PER_SLICE", 97)
+    assert related.similar(documents) == serial
+
+
+def test_related_papers_are_listed_on_the_paper_page_with_their_titles(make_site) -> None:
+    papers = {
+        f"scaling-{n}": paper_text(f"Scaling laws for $x^{n}$ models", body="Loss follows a power law in model size and compute.\n")
+        for n in range(7)
+    }
+    papers["weather"] = paper_text("Weather forecasting", body="Medium-range forecasts of rain.\n")
+    root = make_site(papers, "title: Related\ntags:\n  scaling-laws: [scaling law]\n")
+    assert main(["build", "--config", str(root / "sitegen.yaml")]) == 0
+    page = soup(root / "public", "/papers/scaling-0/")
+    items = page.select("main .paper__related li a")
+    assert [a["href"] for a in items] == [f"/papers/scaling-{n}/" for n in range(1, 6)]
+    assert all(a.find("math") is not None for a in items)
+    assert soup(root / "public", "/papers/weather/").select_one(".paper__related") is None
+
+
+def test_builds_with_related_papers_are_byte_identical(make_site, tmp_path: Path) -> None:
+    papers = {f"p{n}": paper_text(f"Paper {n} on scaling", body=f"Words {n % 3} about scaling and laws {n % 5}.\n") for n in range(30)}
+    root = make_site(papers)
+    first, second = tmp_path / "one", tmp_path / "two"
+    assert main(["build", "--config", str(root / "sitegen.yaml"), "--out", str(first)]) == 0
+    (root / ".sitegen-cache").exists() and __import__("shutil").rmtree(root / ".sitegen-cache")
+    assert main(["build", "--config", str(root / "sitegen.yaml"), "--out", str(second)]) == 0
+    for page in first.glob("papers/*/index.html"):
+        assert page.read_bytes() == (second / page.relative_to(first)).read_bytes()
