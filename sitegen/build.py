@@ -18,8 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from . import __version__
-from .buildstate import CACHE_DIR, BuildState, Signature, load_state, read_papers, save_state, signature
+from .buildstate import CACHE_DIR, CODE_VERSION, BuildState, Signature, load_state, read_papers, save_state, signature
 from .citation import write_citations
 from .config import Config
 from .content import duplicate_problems
@@ -146,7 +145,7 @@ def copy_static(config: Config, chain: ThemeChain, out_dir: Path) -> dict[str, s
 
 def global_digest(config: Config, chain: ThemeChain, statics: dict[str, Path]) -> str:
     """What every page depends on: sitegen itself, the settings, every template and static file."""
-    digest = hashlib.sha1(repr((__version__, config)).encode())
+    digest = hashlib.sha1(repr((CODE_VERSION, config)).encode())
     for folder in template_dirs(config.root, chain):
         for path in sorted(folder.rglob("*")):
             if path.is_file():
@@ -342,8 +341,8 @@ def _refuse_dangerous_output(config: Config, out_dir: Path) -> None:
 def _recover_interrupted(out_dir: Path) -> None:
     """Undo what a killed build left beside the output (called under the build lock): a site
     moved aside by a swap that never finished goes back, and half-built folders go away."""
-    leftovers = sorted(out_dir.parent.glob(f".{out_dir.name}.*-*"), key=lambda p: p.stat().st_mtime, reverse=True)
-    for path in leftovers:
+    leftovers = [(signature(path) or (0,), path) for path in out_dir.parent.glob(f".{out_dir.name}.*-*")]
+    for _, path in sorted(leftovers, reverse=True):  # the newest site moved aside first
         kind, _, pid = path.name.removeprefix(f".{out_dir.name}.").rpartition("-")
         if kind not in ("old", "building", "overlay") or not pid.isdigit() or _alive(int(pid)):
             continue

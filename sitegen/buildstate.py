@@ -8,6 +8,7 @@ saves work whose result is known.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import pickle
 import sys
@@ -15,12 +16,28 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__
+
+PACKAGE = Path(__file__).parent
+
+
+def _code_version() -> str:
+    """A digest of sitegen's own code: a cache made by other code (even an unreleased edit with
+    the same version number) is never trusted. Templates and static files count separately,
+    in the build's global digest."""
+    digest = hashlib.sha1(__version__.encode())
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if "__pycache__" not in path.parts:
+            digest.update(str(path.relative_to(PACKAGE)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+CODE_VERSION = _code_version()
 from .model import Paper, Problem
 from .textfiles import read_utf8
 
 CACHE_DIR = ".sitegen-cache"
 STATE_FILE = "build.pickle"
-FORMAT = (1, __version__, sys.version_info[:2])
+FORMAT = (1, CODE_VERSION, sys.version_info[:2])
 
 Signature = tuple[int, int, int]  # mtime_ns, size, inode
 

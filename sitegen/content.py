@@ -82,7 +82,9 @@ def parse_paper(text: str, where: str, slug: str) -> tuple[Paper | None, list[Pr
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 1
-        reason = getattr(err, "problem", None) or str(err)
+        if mark is None and isinstance(getattr(err, "position", None), int):  # a character YAML refuses (NUL, …)
+            line = front[: err.position].count("\n") + 2
+        reason = getattr(err, "problem", None) or str(err).split("\n")[0]
         context, start = getattr(err, "context", None), getattr(err, "context_mark", None)
         if context and start is not None and start.line + 2 != line:
             reason += f" ({context} that starts on line {start.line + 2})"

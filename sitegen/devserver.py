@@ -98,6 +98,13 @@ def make_server(host: str, port: int, out_dir: Path, prefix: str, state: LiveSta
 
     class Handler(BaseHTTPRequestHandler):
         server_version = "sitegen-serve"
+        timeout = 60  # a client that connects and then says nothing (slowloris) lets go of its thread
+
+        def handle(self) -> None:
+            try:
+                super().handle()
+            except (BrokenPipeError, ConnectionResetError):  # the tab closed mid-response: nothing to say
+                pass
 
         def log_message(self, format: str, *args) -> None:  # the terminal shows builds, not requests
             pass
@@ -173,9 +180,14 @@ def make_server(host: str, port: int, out_dir: Path, prefix: str, state: LiveSta
             self.wfile.write(f"event: {name}\ndata: {json.dumps(data)}\n\n".encode())
             self.wfile.flush()
 
-    server = ThreadingHTTPServer((host, port), Handler)
-    server.daemon_threads = True
-    return server
+    return _Server((host, port), Handler)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    # A browser opens six connections at once and a rebuild's reload brings every tab back at the
+    # same moment: with the default queue of 5, the rest wait a second for the kernel to retry.
+    request_queue_size = 128
 
 
 def inject_reload(html: bytes) -> bytes:

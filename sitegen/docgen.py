@@ -128,7 +128,7 @@ def _argument_rows(parser: argparse.ArgumentParser) -> list[tuple[str, str]]:
                 name += f" {metavar}"
         else:
             name = str(action.metavar or action.dest)
-        help_text = action.help or ""
+        help_text = action.help or ("" if action.option_strings else "required")
         if action.choices and action.option_strings and action.metavar:
             help_text += f" (one of: {', '.join(map(str, action.choices))})"
         rows.append((f"`{name}`", help_text))

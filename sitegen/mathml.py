@@ -296,7 +296,8 @@ def title_html(title: str) -> Markup:
     """A title as HTML: text escaped, math as MathML (or as its escaped source)."""
     if "$" not in title and "\\(" not in title:
         return Markup(escape(title, quote=False))
-    return Markup("".join(render_math(run, display) if is_math else escape(run, quote=False) for run, is_math, display in split_math(title)))
+    runs = split_math(title)
+    return Markup("".join(render_math(run, display) if is_math else escape(run, quote=False) for run, is_math, display in runs))
 
 
 @lru_cache(maxsize=CACHE_SIZE)

@@ -10,13 +10,14 @@ import gc
 import multiprocessing
 import os
 import sys
-from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable
 
 from .model import Problem, ProblemsError
 
 MIN_PAGES_PER_WORKER = 1500
-_JOB: tuple[Callable[[int], None], int] | None = None
+# The job of the current render_all call, set before forking so that workers inherit it:
+# (render_one, number of workers, number of pages).
+_JOB: tuple[Callable[[int], None], int, int] | None = None
 
 
 def worker_count(pages: int) -> int:
@@ -26,33 +27,31 @@ def worker_count(pages: int) -> int:
 
 
 def _run_slice(start: int) -> list[Problem]:
-    render_one, step = _JOB  # type: ignore[misc]
+    """In a worker: render pages start, start + workers, …; problems go back to the parent."""
+    render_one, step, count = _JOB  # type: ignore[misc]
     try:
-        for index in range(start, _TOTAL, step):
+        for index in range(start, count, step):
             render_one(index)
     except ProblemsError as err:
         return err.problems
     return []
 
 
-_TOTAL = 0
-
-
 def render_all(count: int, render_one: Callable[[int], None], workers: int) -> None:
     """Call render_one(i) for every i < count, spread over `workers` processes."""
-    global _JOB, _TOTAL
+    global _JOB
     if workers <= 1:
         for index in range(count):
             render_one(index)
         return
-    _JOB, _TOTAL = (render_one, workers), count
+    _JOB = (render_one, workers, count)
     gc.freeze()  # keep the collector from touching (and so copying) every inherited object
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             results = pool.map(_run_slice, range(workers), chunksize=1)
     finally:
         gc.unfreeze()
-        _JOB, _TOTAL = None, 0
+        _JOB = None
     problems = [problem for found in results for problem in found]
     if problems:
         raise ProblemsError(problems)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import calendar
-from pathlib import Path
 from typing import Any, Mapping
 
 import jinja2

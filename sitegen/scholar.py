@@ -241,6 +241,9 @@ def facts(view: Any) -> list[Fact]:
     comment = extra.get("comment")
     if isinstance(comment, str) and comment.strip():
         found.append(Fact("arXiv comment", title_html(comment)))
+    report = extra.get("report_no")
+    if isinstance(report, str) and report.strip():
+        found.append(Fact("Report no.", report))
     version = _count(extra.get("arxiv_version"))
     if version and view.arxiv:
         found.append(Fact("arXiv version", f"v{version}", f"https://arxiv.org/abs/{view.arxiv}v{version}"))

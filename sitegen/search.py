@@ -24,6 +24,7 @@ from .search_index import LunrIndex, build_index
 from .search_shards import DOCS_PER_CHUNK, SHARD_BYTES, search_files
 from .search_text import fold
 from .site import PaperView, Site
+from .mathml import math_as_text
 
 _TAGS_RE = re.compile(r"<[^>]+>")
 
@@ -51,7 +52,7 @@ class SearchGlobals:
 
 def plain_text(html: str) -> str:
     """The text of rendered HTML, whitespace collapsed."""
-    return " ".join(unescape(_TAGS_RE.sub(" ", html)).split())
+    return " ".join(unescape(_TAGS_RE.sub(" ", math_as_text(html))).split())
 
 
 def search_document(view: PaperView) -> SearchDocument:

@@ -41,7 +41,7 @@ REJECTED = {
     "data-link.md": (4, "must be an http(s) URL"),
     "python-tag.md": (2, "not valid YAML"),
     "list-front-matter.md": (2, "must be a mapping"),
-    "nul-byte.md": (None, "not valid YAML"),
+    "nul-byte.md": (2, "not valid YAML: unacceptable character #x0000"),
     "empty.md": (1, "must start with a '---' line"),
     "binary.md": (None, "not UTF-8"),
     "latin1.md": (None, "not UTF-8 text"),
@@ -255,3 +255,12 @@ def test_real_command_line_prints_no_traceback(argv, make_site):
                           timeout=60, env={**os.environ, "PYTHONPATH": str(REPO)})
     assert done.returncode in (1, 2), done.stdout + done.stderr
     assert TRACEBACK not in done.stderr and done.stderr.strip()
+
+
+def test_an_output_folder_that_cannot_be_written_is_named_not_traced(make_site, capsys):
+    """A full disk or a file where a folder should be: one line naming the path, exit 1."""
+    root = site_with(make_site, {})
+    (root / "blocker").write_text("a file, not a folder")
+    status, output = run(root, "build", "--out", "blocker/public", capsys=capsys)
+    assert status == 1 and TRACEBACK not in output
+    assert re.search(r"sitegen build: .*blocker.*: Not a directory", output), output

@@ -170,16 +170,18 @@ def test_bibtex_downloads_are_plain_text(hostile_site):
 
 
 def _page_types(out: Path) -> dict[str, list[str]]:
-    """Site paths of every page type, from the built output."""
+    """Site paths of every page type, from the built output: every paper page (one payload
+    each), and of the per-tag and per-author pages the one listing every paper plus a few more
+    (they share one list template, so the pages listing all papers show every payload)."""
     def pages(folder: str) -> list[str]:
         return sorted("/" + str(p.parent.relative_to(out)) + "/" for p in (out / folder).glob("*/index.html"))
     return {
         "home": ["/"],
         "paper": pages("papers"),
         "tags": ["/tags/"],
-        "tag": pages("tags"),
+        "tag": ["/tags/xss/", *pages("tags")[:3]],
         "authors": ["/authors/"],
-        "author": pages("authors"),
+        "author": ["/authors/plain-person/", *pages("authors")[:3]],
         "archive": ["/archive/", "/archive/2024/", "/archive/2024/05/"],
         "404": ["/404.html"],
     }
@@ -241,7 +243,7 @@ def test_no_payload_runs_on_any_page_type(hostile_site, visit):
             dialogs, flag, hrefs = visit(path)
             assert (dialogs, flag, hrefs) == ([], None, []), (kind, path)
         visited[kind] = len(paths)
-    assert visited["paper"] == len(PAYLOADS) and visited["tag"] >= len(PAYLOADS)
+    assert visited["paper"] == len(PAYLOADS)
 
 
 @pytest.mark.parametrize("query", SEARCHES)

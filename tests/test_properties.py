@@ -136,3 +136,61 @@ def test_imported_titles_never_collide_silently(titles: list[str], tmp_path_fact
     assert all(path.parent == folder for path in written)
     assert len(written) == len(report.new) == len(set(report.new))
     assert len(written) + len(report.rejected) == len(titles)
+
+
+# -- nothing lost on import: any sequence of imports and hand edits keeps every hand edit ------
+
+EDITABLE = ("title", "venue", "body", "tags")
+hand_values = {
+    "title": line.filter(lambda t: not t.startswith(("#", "-", "*", "&", "!", "|", ">", "%", "@", "`"))),
+    "venue": line,
+    "body": st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\r"), min_size=1, max_size=80).filter(str.strip),
+    "tags": st.lists(slug, min_size=1, max_size=3, unique=True),
+}
+source_record = st.fixed_dictionaries({
+    "title": line, "venue": st.none() | line, "abstract": st.none() | line,
+    "tags": st.lists(slug, max_size=2), "authors": st.lists(line, max_size=2),
+})
+steps = st.lists(
+    st.one_of(
+        st.tuples(st.just("import"), st.lists(st.tuples(st.integers(0, 2), source_record), min_size=1, max_size=3)),
+        st.tuples(st.just("edit"), st.integers(0, 2), st.sampled_from(EDITABLE).flatmap(lambda f: st.tuples(st.just(f), hand_values[f]))),
+    ),
+    min_size=1, max_size=6,
+)
+
+
+@settings(SETTINGS, max_examples=40)
+@given(steps=steps)
+def test_hand_edits_survive_any_sequence_of_imports(steps, tmp_path_factory):
+    import json
+    from dataclasses import replace as replaced
+
+    from sitegen.content import read_paper, write_paper
+
+    folder = tmp_path_factory.mktemp("archive")
+    source = folder.parent / f"{folder.name}.json"
+    arxiv = [f"2401.{10000 + i}" for i in range(3)]
+
+    def import_records(records: list[tuple[int, dict]]) -> None:
+        rows = [{**record, "arxiv": arxiv[index], "date": "2024-01-15"} for index, record in records]
+        source.write_text(json.dumps([{k: v for k, v in row.items() if v is not None} for row in rows]), encoding="utf-8")
+        import_files([source], folder, format="metadata-json")
+
+    import_records([(i, {"title": f"Paper {i}"}) for i in range(3)])
+    files = {i: next(p for p in folder.glob("*.md") if read_paper(p)[0].arxiv == arxiv[i]) for i in range(3)}
+    edits: dict[tuple[int, str], object] = {}
+    for step in steps:
+        if step[0] == "import":
+            import_records(step[1])
+        else:
+            _, index, (name, value) = step
+            paper, problems = read_paper(files[index])
+            assert problems == []
+            value = tuple(value) if name == "tags" else value
+            write_paper(replaced(paper, **{name: value}), folder)
+            edits[(index, name)] = value
+        for (index, name), value in edits.items():
+            paper, problems = read_paper(files[index])
+            assert problems == [] and getattr(paper, name) == value, (index, name)
+    assert sorted(folder.glob("*.md")) == sorted(files.values())  # no paper was written twice
