@@ -56,7 +56,7 @@ def test_early_schema_paper(records):
     assert paper.date == PaperDate(2024, 5, 24) and paper.extra["featured"] == dt.date(2024, 5, 27)
     assert paper.authors[:2] == ("Chunjiang Ge", "Sijie Cheng") and len(paper.authors) == 9
     assert paper.links == {"code": "https://github.com/alibaba/conv-llava"}
-    assert paper.extra["upvotes"] == 32
+    assert paper.extra["upvotes"] == 32 and paper.extra["num_comments"] == 3
     assert paper.source == {"format": "hf-daily-api", "file": "2024-05-27.json"}
 
 

@@ -105,9 +105,10 @@ def _paper(item: Any, featured: PaperDate | None, source: dict) -> tuple[Paper |
     featured = timestamp_day(_text(paper.get("submittedOnDailyAt"))) or featured
     if featured is not None:
         extra["featured"] = front_matter_value(featured)
-    upvotes = paper.get("upvotes")
-    if isinstance(upvotes, int) and not isinstance(upvotes, bool):
-        extra["upvotes"] = upvotes
+    for source_key, key in (("upvotes", "upvotes"), ("numComments", "num_comments")):
+        count = paper.get(source_key, item.get(source_key))
+        if isinstance(count, int) and not isinstance(count, bool):
+            extra[key] = count
     keywords = paper.get("ai_keywords")
     if isinstance(keywords, list):
         kept = [" ".join(k.split()) for k in keywords if isinstance(k, str) and k.strip()]
