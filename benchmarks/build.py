@@ -34,10 +34,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--papers", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--folder", type=Path, help="a site to build instead of a generated one (its sitegen.yaml)")
+    parser.add_argument("--folder", type=Path, help="a site to build instead of a generated one (copied first: its files are never edited)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        config = args.folder / "sitegen.yaml" if args.folder else make_corpus(Path(tmp) / "site", args.papers)
+        if args.folder:
+            shutil.copytree(args.folder / "content", Path(tmp) / "site" / "content")
+            shutil.copy(args.folder / "sitegen.yaml", Path(tmp) / "site" / "sitegen.yaml")
+            config = Path(tmp) / "site" / "sitegen.yaml"
+        else:
+            config = make_corpus(Path(tmp) / "site", args.papers)
         root = config.parent
         cold, warm, edit, outputs = [], [], [], []
         papers = sorted((root / "content" / "papers").glob("*.md"))
