@@ -17,7 +17,6 @@ from .citation import assign_cite_keys
 from .config import Config
 from .mathml import math_as_text, title_html, title_text
 from .model import Paper, PaperDate
-from .related import attach_related
 from .slugs import author_slug, normalise_author
 from .tagging import Tagger
 
@@ -226,6 +225,8 @@ def assemble(config: Config, papers: Sequence[Paper], render_markdown: Callable[
         for ref in tag_refs:
             tags[ref.slug].papers.append(view)
         _file_by_date(years, view)
+    from .related import attach_related  # NumPy and SciPy load only when a site is assembled
+
     attach_related(views)
     assign_cite_keys(views)
     return Site(
