@@ -301,7 +301,3 @@ def _line_of(path: Path, key: str) -> int:
         return _key_lines(split_front_matter(text or "")[0]).get(key, 1)
     except (ValueError, yaml.YAMLError):
         return 1
-
-
-def iter_content_files(folder: Path) -> Iterable[Path]:
-    return sorted(folder.glob("*.md"))
