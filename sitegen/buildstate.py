@@ -52,6 +52,8 @@ class BuildState:
     tags: dict[tuple, tuple[str, ...]] = field(default_factory=dict)
     pages: dict[str, str] = field(default_factory=dict)  # url -> digest of its inputs
     outputs: dict[str, Signature] = field(default_factory=dict)  # relative path -> signature when written
+    paper_digests: dict[str, tuple[Paper, str]] = field(default_factory=dict)  # fingerprint.paper_digest's memo
+    stale: bool = False  # a build read the content but did not finish: the next one checks every page
 
 
 def signature(path: Path) -> Signature | None:

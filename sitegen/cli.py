@@ -5,6 +5,7 @@ Exit status: 0 success, 1 errors in the input, 2 bad usage. Only this module pri
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import sys
 from pathlib import Path
@@ -46,7 +47,8 @@ def cmd_build(args: argparse.Namespace) -> int:
         config = with_base_url(config, args.base_url)
     if args.theme is not None:
         config = with_theme(config, args.theme)
-    result = build(config, args.out)
+    with _build_progress(enabled=not args.quiet and sys.stderr.isatty()) as progress:
+        result = build(config, args.out, progress=progress)
     done = "nothing changed" if result.rendered == 0 else f"{result.rendered} rendered"
     if args.verbose:
         for stage, seconds in result.stages:
@@ -54,6 +56,27 @@ def cmd_build(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(f"Built {result.papers} papers, {result.pages} pages ({done}) in {result.out_dir} ({result.seconds:.2f} s)")
     return EXIT_OK
+
+
+@contextlib.contextmanager
+def _build_progress(enabled: bool):
+    """A progress bar on the terminal for builds that take over a second: the running stage and
+    the pages rendered. Silent when piped, in CI and with --quiet."""
+    from tqdm import tqdm
+
+    bar = tqdm(total=0, file=sys.stderr, leave=False, delay=1.0, unit=" pages", disable=not enabled,
+               bar_format="{desc}: {n_fmt}/{total_fmt}{unit} [{elapsed}]")
+
+    def progress(stage: str, done: int, total: int) -> None:
+        bar.set_description_str(stage, refresh=False)
+        if total:
+            bar.total = total
+        bar.update(done - bar.n)
+
+    try:
+        yield progress
+    finally:
+        bar.close()
 
 
 def cmd_import(args: argparse.Namespace) -> int:

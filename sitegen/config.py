@@ -11,6 +11,7 @@ import yaml
 
 from .model import Problem, ProblemsError
 from .slugs import is_slug
+from .textfiles import DuplicateKeyError, UniqueKeyLoader
 
 CONFIG_FILE = "sitegen.yaml"
 
@@ -254,7 +255,10 @@ def load_config(path: Path) -> Config:
         raise ProblemsError([Problem(where, None, f"cannot read: {err}")]) from None
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text) if node is not None else {}
+        data = yaml.load(text, Loader=UniqueKeyLoader) if node is not None else {}
+    except DuplicateKeyError as err:  # `title:` twice: YAML would keep the last and drop the first
+        line, message = err.describe()
+        raise ProblemsError([Problem(where, line, message)]) from None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None

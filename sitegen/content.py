@@ -13,19 +13,18 @@ from typing import Any, Callable, Iterable
 import yaml
 
 from .model import Paper, PaperDate, Problem, describe_value
-from .slugs import is_slug
-from .textfiles import read_utf8, write_text_atomic
+from .slugs import is_slug, slugify
+from .textfiles import DuplicateKeyError, UniqueKeyLoader, read_utf8, write_text_atomic
 
-try:  # the C loader is several times faster on large archives
+try:  # the C dumper is several times faster on large archives
     from yaml import CSafeDumper as _Dumper
-    from yaml import CSafeLoader as _BaseLoader
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeDumper as _Dumper  # type: ignore[assignment]
-    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
 
 
-class _Loader(_BaseLoader):
-    """Safe loading, but dates stay text: PaperDate validates them and can say what is wrong."""
+class _Loader(UniqueKeyLoader):
+    """Safe loading (a repeated key is an error), but dates stay text: PaperDate validates them
+    and can say what is wrong."""
 
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
@@ -38,6 +37,10 @@ FENCE = "---"
 # A tag is a page and a feed of its own: a paper with thousands is a broken source, not an archive
 # (100,000 of them filled a disk before this limit).
 MAX_TAGS = 1000
+# What YAML refuses to hold raw in a file (control characters, U+FFFE, U+FFFF). A double-quoted
+# escape ("\0", "\x01") still puts one in a value, and from there into pages and into feed.xml,
+# which no XML reader then accepts: such a value is an error too.
+_UNPRINTABLE = re.compile("[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]")
 
 
 class _FrontMatterError(ValueError):
@@ -72,13 +75,38 @@ def read_paper(path: Path) -> tuple[Paper | None, list[Problem]]:
 
 
 def parse_paper(text: str, where: str, slug: str) -> tuple[Paper | None, list[Problem]]:
-    """Parse the text of a content file; `where` names it in problems."""
+    """Parse the text of a content file; `where` names it in problems, `slug` is its file name
+    without `.md` (a name that is not a slug is a problem too: it would be the page's URL)."""
+    named = file_name_problems(where, slug)
+    paper, problems = _parse_text(text, where, slug)
+    if named:
+        return None, named + problems
+    return paper, problems
+
+
+def file_name_problems(where: str, slug: str) -> list[Problem]:
+    """A content file's name is its page's URL (/papers/<slug>/) and never changes once
+    published, so a name that is not a slug (`My Paper.md`, `Über.md`) is refused with the name
+    to rename it to, rather than published under an encoded, case-sensitive URL."""
+    if not slug or is_slug(slug):
+        return []
+    better = slugify(slug)
+    advice = f"rename it to {better}.md" if better else "rename it to a slug"
+    message = (f"file name: '{slug}' is not a slug (lowercase letters, digits and single hyphens), "
+               f"and the file name is the page's URL; {advice}")
+    return [Problem(where, 1, message)]
+
+
+def _parse_text(text: str, where: str, slug: str) -> tuple[Paper | None, list[Problem]]:
     try:
         front, body = split_front_matter(text)
     except _FrontMatterError as err:
         return None, [Problem(where, err.line, str(err))]
     try:
         data = yaml.load(front, Loader=_Loader)
+    except DuplicateKeyError as err:
+        line, message = err.describe(first_line=2)  # line 1 of the file is the opening '---'
+        return None, [Problem(where, line, message)]
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 1
@@ -93,7 +121,10 @@ def parse_paper(text: str, where: str, slug: str) -> tuple[Paper | None, list[Pr
         return None, [Problem(where, 2, f"front matter is not valid YAML: {err}")]
     if not isinstance(data, dict):
         return None, [Problem(where, 2, "front matter must be a mapping of keys to values")]
-    paper, errors = paper_from_mapping(data, body, slug)
+    # only an escape in a double-quoted scalar can put an unprintable character in a value, so a
+    # front matter without both a '"' and a backslash (LaTeX alone is common) needs no check
+    escapes = '"' in front and "\\" in front
+    paper, errors = paper_from_mapping(data, body, slug, check_characters=escapes)
     if not errors:
         return paper, []
     lines = _key_lines(front)
@@ -108,9 +139,16 @@ def _key_lines(front: str) -> dict[str, int]:
     return {str(k.value): k.start_mark.line + 2 for k, _ in node.value}
 
 
-def paper_from_mapping(data: dict, body: str, slug: str = "") -> tuple[Paper | None, list[tuple[str, str]]]:
-    """Validate front-matter values; return the Paper or (key, message) pairs for each problem."""
+def paper_from_mapping(
+    data: dict, body: str, slug: str = "", *, check_characters: bool = True
+) -> tuple[Paper | None, list[tuple[str, str]]]:
+    """Validate front-matter values; return the Paper or (key, message) pairs for each problem.
+
+    `check_characters=False` skips looking for unprintable characters in the values, for a
+    caller that knows there can be none (YAML read from a file without any escapes)."""
     errors: list[tuple[str, str]] = []
+    if check_characters:
+        errors += _unprintable_errors(data)
 
     def check(key: str, parse: Callable[[Any], Any], default: Any = None) -> Any:
         if key not in data or data[key] is None:
@@ -141,6 +179,35 @@ def paper_from_mapping(data: dict, body: str, slug: str = "") -> tuple[Paper | N
         return None, errors
     extra = {k: v for k, v in data.items() if k not in KNOWN_KEYS}
     return Paper(title=title, date=date, body=body, slug=slug, extra=extra, **fields), []
+
+
+def _unprintable_errors(data: dict) -> list[tuple[str, str]]:
+    """(key, message) for each top-level key whose value (or a key or value inside it) holds a
+    character YAML would refuse raw; aliases are visited once, so an alias bomb stays cheap."""
+    seen: set[int] = set()
+
+    def first_bad(value: Any) -> str | None:
+        if isinstance(value, str):
+            match = _UNPRINTABLE.search(value)
+            return match.group() if match else None
+        if isinstance(value, (list, dict)):
+            if id(value) in seen:
+                return None
+            seen.add(id(value))
+            items = [*value.keys(), *value.values()] if isinstance(value, dict) else value
+            for item in items:
+                found = first_bad(item)
+                if found is not None:
+                    return found
+        return None
+
+    errors = []
+    for key, value in data.items():
+        char = first_bad(key) or first_bad(value)
+        if char is not None:
+            message = f"{key}: contains the control character U+{ord(char):04X}, which pages and feeds cannot hold; remove it"
+            errors.append((str(key), message))
+    return errors
 
 
 def _plain_string(value: Any) -> str:
@@ -264,15 +331,26 @@ def write_paper(paper: Paper, folder: Path) -> Path:
 
 
 def read_folder(folder: Path) -> tuple[list[Paper], list[Problem]]:
-    """Read every `*.md` file in `folder` (sorted by name, so results are deterministic)."""
+    """Read every visible `*.md` file in `folder`, as the build does (sorted by name, so results
+    are deterministic; hidden files such as `.draft.md` are not pages)."""
     papers: list[Paper] = []
     problems: list[Problem] = []
     for path in sorted(folder.glob("*.md")):
+        if path.name.startswith("."):
+            continue
         paper, found = read_paper(path)
         problems.extend(found)
         if paper is not None:
             papers.append(paper)
     return papers, problems
+
+
+def identity_keys(paper: Paper) -> list[tuple[str, str]]:
+    """What no two content files may share: the slug (but for case), the arXiv id (but for
+    version) and the DOI (but for case)."""
+    arxiv = re.sub(r"v\d+$", "", paper.arxiv or "")  # 2010.14701v2 is 2010.14701
+    keys = [("slug", paper.slug.casefold())]
+    return keys + [(kind, value.casefold()) for kind, value in (("arxiv", arxiv), ("doi", paper.doi)) if value]
 
 
 def duplicate_problems(papers: Iterable[Paper], folder: Path) -> list[Problem]:
@@ -281,10 +359,7 @@ def duplicate_problems(papers: Iterable[Paper], folder: Path) -> list[Problem]:
     problems: list[Problem] = []
     first: dict[tuple[str, str], str] = {}
     for paper in sorted(papers, key=lambda p: p.slug):
-        keys = [("slug", paper.slug.casefold())]
-        arxiv = re.sub(r"v\d+$", "", paper.arxiv or "")  # 2010.14701v2 is 2010.14701
-        keys += [(kind, value.casefold()) for kind, value in (("arxiv", arxiv), ("doi", paper.doi)) if value]
-        for kind, value in keys:
+        for kind, value in identity_keys(paper):
             other = first.setdefault((kind, value), paper.slug)
             if other == paper.slug:
                 continue

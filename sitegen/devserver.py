@@ -50,11 +50,13 @@ class LiveState:
     def hello(self) -> tuple[str, dict]:
         return "hello", {"build": self.build, "problems": self.problems}
 
-    def rebuilt(self, css_only: bool) -> None:
-        """A good build: every tab reloads (or swaps its stylesheets) and drops its error overlay."""
+    def rebuilt(self, css_only: bool, paths: list[str] | None = None, followup: bool = False) -> None:
+        """A good build: every tab drops its error overlay and reloads (or swaps its stylesheets);
+        given `paths`, only the tabs showing one of those pages reload. `followup` marks the full
+        build that completes a provisional update."""
         self.build += 1
         self.problems = []
-        self._broadcast("reload", {"build": self.build, "css_only": css_only})
+        self._broadcast("reload", {"build": self.build, "css_only": css_only, "paths": paths, "followup": followup})
 
     def failed(self, problems: list[str]) -> None:
         self.problems = problems

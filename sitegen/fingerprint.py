@@ -11,16 +11,29 @@ import dataclasses
 import hashlib
 from typing import Any
 
-from .site import Group, PaperView
+from .site import Group, Pagination, PaperView
 
 
-def paper_digest(view: PaperView) -> str:
+# What a view takes from the rest of the site; everything else derives from its paper alone
+# (and the settings, which the global digest covers).
+SITE_DERIVED = ("authors", "related", "cite_key")
+
+
+def paper_digest(view: PaperView, memo: dict[str, tuple[Any, str]] | None = None) -> str:
     """Everything of a paper a template can show: the stored paper and what the build derived.
-    Papers it points at (related papers) count by their URL, title and date."""
+    Papers it points at (related papers) count by their URL, title and date. `memo` (slug ->
+    (paper, digest of the parts derived from the paper alone)) is kept between builds with the
+    same global digest, so an unchanged paper's abstract is not hashed again."""
     digest = view.__dict__.get("_digest")
     if digest is None:
-        parts = [_shallow(value) for value in view.__dict__.values()]
-        digest = hashlib.sha1(repr(parts).encode("utf-8", "surrogatepass")).hexdigest()
+        own = memo.get(view.paper.slug) if memo is not None else None
+        if own is None or own[0] != view.paper:
+            parts = [_shallow(value) for key, value in view.__dict__.items() if key not in SITE_DERIVED and key != "_digest"]
+            own = (view.paper, hashlib.sha1(repr(parts).encode("utf-8", "surrogatepass")).hexdigest())
+            if memo is not None:
+                memo[view.paper.slug] = own
+        shared = [_shallow(getattr(view, key)) for key in SITE_DERIVED]
+        digest = hashlib.sha1(repr((own[1], shared)).encode("utf-8", "surrogatepass")).hexdigest()
         view.__dict__["_digest"] = digest
     return digest
 
@@ -37,6 +50,8 @@ def _plain(value: Any) -> Any:
     """A repr-able, deterministic form of a context value; groups by name and count only."""
     if isinstance(value, PaperView):
         return paper_digest(value)
+    if isinstance(value, Pagination):  # its URLs follow from the first and the number of pages
+        return ("pagination", value.page, value.pages, value.urls[0], value.per_page)
     if isinstance(value, Group):
         months = getattr(value, "months", None)
         return ("group", value.name, value.url, len(value.papers), _plain(months) if months else None)

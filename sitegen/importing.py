@@ -15,7 +15,10 @@ empty body gets the abstract; a value that is there is never changed, so a perso
 and importing the same source twice changes no byte. Two refinements of `date` count as filling:
 a year or month becomes a day or month inside it (2024-06 -> 2024-06-14), and a date that came
 only from `--date` (recorded as `source.assumed_date`, and still equal to it) gives way to a date
-a source states. Broken content files are reported and never written.
+a source states. Broken content files are reported and never written (a file whose name is not
+a slug counts as broken, like the build says). Hidden files are not pages, as in the build; the
+temporary files of an earlier import that was killed mid-write are removed (see
+textfiles.stale_temp_files), unless `dry_run`.
 """
 from __future__ import annotations
 
@@ -27,7 +30,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, TypeVar
 
 from . import importers
 from .content import dump_paper, paper_from_mapping, paper_to_mapping, read_paper
-from .textfiles import write_text_atomic
+from .textfiles import remove_stale_temp_files, write_text_atomic
 from .importers import Filters, Notice, Record
 from .importers.identifiers import arxiv_month, normalise_arxiv
 from .model import Paper, PaperDate, Problem
@@ -91,13 +94,20 @@ class _Archive:
         self.folder = folder
         self.entries: dict[str, _Entry] = {}
         self.broken: list[Problem] = []
-        self.broken_slugs: set[str] = set()
+        # slug -> the file with errors that holds it: its own name, and for a file whose name is
+        # not a slug also the free name it is told to take (so import does not take it first)
+        self.broken_slugs: dict[str, str] = {}
         self._keys: dict[tuple[str, str], list[str]] = {}
         for path in sorted(folder.glob("*.md")) if folder.is_dir() else []:
+            if path.name.startswith("."):  # hidden: not a page (the build skips it too)
+                continue
             paper, problems = read_paper(path)
             if paper is None:
                 self.broken.extend(problems)
-                self.broken_slugs.add(path.stem)
+                self.broken_slugs[path.stem] = path.stem
+                renamed = slugify(path.stem)
+                if renamed and not (folder / f"{renamed}.md").exists():
+                    self.broken_slugs.setdefault(renamed, path.stem)
                 continue
             self.add(paper, _Entry(paper, paper, path.read_bytes().decode("utf-8")))
 
@@ -120,10 +130,10 @@ class _Archive:
         return None
 
     def free_slug(self, title: str) -> tuple[str, str | None]:
-        """A slug no file uses yet, or the broken file's slug that blocks this title."""
+        """A slug no file uses yet, or the name (without .md) of the broken file that blocks it."""
         base = slug_for_title(title)
         if base in self.broken_slugs:
-            return base, base
+            return base, self.broken_slugs[base]
         slug, number = base, 1
         while slug in self.entries or slug in self.broken_slugs or (self.folder / f"{slug}.md").exists():
             number += 1
@@ -273,6 +283,10 @@ def import_files(
     would be. `progress` wraps the record and write loops (a progress bar on a terminal).
     """
     report = ImportReport()
+    if not dry_run:
+        for path in remove_stale_temp_files(content_dir):
+            message = "removed: a temporary file of a sitegen that was killed while writing"
+            report.notices.append(Notice(str(path), None, message))
     archive = _Archive(content_dir)
     report.broken = list(archive.broken)
     touched: list[str] = []
@@ -284,7 +298,8 @@ def import_files(
         if slug is None:
             slug, blocked_by = archive.free_slug(incoming.title)
             if blocked_by is not None:
-                message = f"would be written as {blocked_by}.md, which has errors: fix it, then import again"
+                message = (f"would be written as {slug}.md, which has errors: fix it, then import again" if blocked_by == slug
+                           else f"would be written as {slug}.md, but {blocked_by}.md has errors: fix it, then import again")
                 report.rejected.append(replace(where, message=message))
                 continue
             paper = replace(incoming, slug=slug)
@@ -336,6 +351,6 @@ def _finish(archive: _Archive, slug: str, date: PaperDate | None, report: Import
         )
         report.changes[slug] = "".join(diff)
         return
-    # A new paper's slug comes from free_slug; a known file keeps its name, even one that is not
-    # a valid slug. Either way the text already dumped and checked above is what is written.
+    # A new paper's slug comes from free_slug; a known file keeps its name (a slug: a file named
+    # otherwise is broken and never touched). The text dumped and checked above is what is written.
     write_text_atomic(archive.folder / f"{slug}.md", text)

@@ -66,6 +66,8 @@ def make_environment(config: Config, chain: ThemeChain, assets: Mapping[str, str
             html = items[paper.url] = Markup(env.get_template("paper_item.html").render(paper=paper))
         return html
 
+    paper_item.memo = items  # type: ignore[attr-defined]  # `sitegen serve` forgets changed papers' entries
+
     env.globals.update(url_for=url_for, asset=asset, paper_item=paper_item, site=SiteGlobals(config), theme=ThemeGlobals(chain))
     env.filters.update(date_display=date_display, date_iso=date_iso)
     env.globals["scholar"] = ScholarGlobals(config)  # citation meta tags, JSON-LD, BibTeX (scholar.py)

@@ -12,12 +12,14 @@ import time
 import webbrowser
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from .build import build
 from .buildstate import BuildState
 from .config import Config, load_config, with_theme
 from .devserver import LiveState, make_server
+from .followup import FollowUp, adopt_full_build, page_urls
+from .liveupdate import LiveSite, quick_update
 from .model import ProblemsError
 from .theming import resolve_theme
 from .watch import Watcher
@@ -34,7 +36,13 @@ class ServeOptions:
 
 
 class Preview:
-    """Owns the configuration, the output folder and the live state; rebuilds on change."""
+    """Owns the configuration, the output folder and the live state; rebuilds on change.
+
+    A save of paper files updates the pages that show them at once (liveupdate.py) and reloads
+    the tabs showing those pages; a full build then brings the rest of the site (related papers,
+    search index, feeds, citations) up to date in a forked process (FollowUp), so that neither
+    the server nor the next save waits for it. Any other change runs a full build here.
+    """
 
     def __init__(self, options: ServeOptions, out_dir: Path, say: Callable[[str], None]):
         self.options = options
@@ -43,6 +51,8 @@ class Preview:
         self.state = LiveState()
         self.build_state = BuildState()  # kept between rebuilds: only what changed is re-rendered
         self.config: Config | None = None
+        self.live: LiveSite | None = None
+        self.follow_up: FollowUp | None = None
         self._lock = threading.Lock()
 
     def load_config(self) -> Config:
@@ -50,24 +60,54 @@ class Preview:
         return with_theme(config, self.options.theme) if self.options.theme else config
 
     def rebuild(self, changed: set[Path] | None = None) -> bool:
-        """Build once; tell every tab to reload, or show the problems. True when it built."""
+        """Update or build once; tell the tabs to reload, or show the problems. True when it built."""
         with self._lock:
             started = time.perf_counter()
+            if self.follow_up is not None:
+                self.follow_up.stop()
+                self.follow_up = None
             try:
+                if changed and self.live is not None and self._update(changed, started):
+                    return True
+                self.live = None
                 self.config = self.load_config()
                 result = build(self.config, self.out_dir, state=self.build_state)
             except ProblemsError as err:
-                problems = [str(p) for p in err.problems]
-                for line in problems:
-                    self.say(f"error: {line}")
-                self.say(f"build failed ({len(problems)} error(s)); still serving the last good build")
-                self.state.failed(problems)
+                self.live = None  # what was shown no longer matches what was read: the next change builds
+                self._failed(err.problems)
                 return False
+            self.live = LiveSite.after(self.config, result, self.build_state)
             css_only = bool(changed) and all(p.suffix == ".css" for p in changed)
             self.state.rebuilt(css_only)
             what = f"{len(changed)} change(s)" if changed else "start"
             self.say(f"rendered {result.rendered} of {result.pages} pages in {time.perf_counter() - started:.2f} s ({what})")
             return True
+
+    def _update(self, changed: set[Path], started: float) -> bool:
+        """The provisional update of saved papers, then the full build in the background."""
+        urls = quick_update(self.live, self.build_state, changed)
+        if urls is None:
+            return False
+        self.state.rebuilt(False, self._served(urls))
+        self.say(f"updated {len(urls)} page(s) in {(time.perf_counter() - started) * 1000:.0f} ms ({len(changed)} change(s)); "
+                 "bringing the rest of the site up to date")
+        self.follow_up = FollowUp(self)
+        return True
+
+    def finish_follow_up(self, follow_up: FollowUp, outcome: tuple[str, Any]) -> None:
+        """Called by a FollowUp that ran to the end: adopt its build, or show its problems."""
+        with self._lock:
+            if self.follow_up is not follow_up:
+                return  # stopped for a newer change
+            self.follow_up = None
+            kind, data = outcome
+            if kind == "failed":
+                self._failed(data)
+                return
+            adopt_full_build(self.live, self.build_state, data)
+            self.say(f"site up to date: rendered {data['rendered']} of {data['pages_count']} pages in {data['seconds']:.2f} s")
+            if data["changed"] is None or data["changed"]:
+                self.state.rebuilt(False, None if data["changed"] is None else self._served(page_urls(data["changed"])), followup=True)
 
     def watched(self) -> tuple[list[Path], list[Path]]:
         """Folders and files whose changes rebuild: content, the site's templates, static files and
@@ -84,6 +124,16 @@ class Preview:
                 pass
         return folders, [config_file]
 
+    def _served(self, urls: list[str]) -> list[str]:
+        prefix = self.config.base_path if self.config else ""
+        return [prefix + url for url in urls]
+
+    def _failed(self, problems: list) -> None:
+        lines = [str(p) for p in problems]
+        for line in lines:
+            self.say(f"error: {line}")
+        self.say(f"build failed ({len(lines)} error(s)); still serving the last good build")
+        self.state.failed(lines)
 
 def run_preview(options: ServeOptions, say: Callable[[str], None], ready: Callable[[str], None] | None = None,
                 stop: threading.Event | None = None) -> None:

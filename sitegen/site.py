@@ -57,6 +57,8 @@ class PaperView:
     links: list[Link]
     related: list["PaperView"] = field(default_factory=list)  # most similar first (related.py)
     cite_key: str = ""  # BibTeX key, unique across the site (citation.py)
+    own_authors: tuple[AuthorRef, ...] = ()  # as this paper spells them; `authors` as the site does
+    sort_key: tuple = ()  # newest_first(paper): the order of every list
 
     title = property(lambda self: title_text(self.paper.title))  # plain text, math as Unicode
     title_html = property(lambda self: title_html(self.paper.title))  # Markup, math as MathML
@@ -185,53 +187,74 @@ def newest_first(paper: Paper) -> tuple:
     return (tuple(-part for part in date.sort_key), paper.title.casefold(), paper.slug)
 
 
-def assemble(config: Config, papers: Sequence[Paper], render_markdown: Callable[[str], str],
-             tag_memo: dict[tuple, tuple[str, ...]] | None = None) -> Site:
-    """Build the Site: one pass over the papers fills every index. `tag_memo` keeps derived tags
-    between builds with the same tag rules."""
-    tagger = Tagger(config.tags, config.category_tags)
-    tag_memo = {} if tag_memo is None else tag_memo
-    tag_titles = tagger.titles()
-    tags: dict[str, Group] = {}
-    authors: dict[str, Group] = {}
-    years: dict[int, Year] = {}
-    views: list[PaperView] = []
-    for paper in sorted(papers, key=newest_first):
-        html = render_markdown(paper.body)
-        author_refs = []
+class ViewMaker:
+    """Turns one Paper into its PaperView: rendered abstract, author and tag references, links.
+
+    Kept by `sitegen serve` between saves, so a changed paper gets its new view without the
+    others being made again. `tag_memo` keeps derived tags between builds with the same rules."""
+
+    def __init__(self, config: Config, render_markdown: Callable[[str], str], tag_memo: dict[tuple, tuple[str, ...]] | None = None):
+        self.render_markdown = render_markdown
+        self.tagger = Tagger(config.tags, config.category_tags)
+        self.tag_titles = self.tagger.titles()
+        self.tag_memo = {} if tag_memo is None else tag_memo
+
+    def __call__(self, paper: Paper) -> PaperView:
+        html = self.render_markdown(paper.body)
+        authors = []
         for name in paper.authors:
             display = normalise_author(name)
             slug = author_slug(display)
-            group = authors.get(slug)
-            if group is None:
-                group = authors[slug] = Group(display, slug, f"/authors/{slug}/")
-            author_refs.append(AuthorRef(group.name, slug, group.url))
-        tag_refs = []
+            authors.append(AuthorRef(display, slug, f"/authors/{slug}/"))
         key = (paper.title, paper.body, paper.tags, paper.categories)
-        derived = tag_memo.get(key)
+        derived = self.tag_memo.get(key)
         if derived is None:
-            derived = tag_memo[key] = tagger.tags_for(paper)
-        for slug in derived:
-            group = tags.get(slug)
-            if group is None:
-                group = tags[slug] = Group(tag_titles.get(slug) or tag_title(slug), slug, f"/tags/{slug}/")
-            tag_refs.append(TagRef(group.name, slug, group.url))
-        view = PaperView(paper, f"/papers/{paper.slug}/", author_refs, tag_refs, Markup(html), summarise(html), paper_links(paper))
-        views.append(view)
-        for ref in author_refs:
-            group = authors[ref.slug]
-            if not group.papers or group.papers[-1] is not view:
-                group.papers.append(view)
-        for ref in tag_refs:
-            tags[ref.slug].papers.append(view)
-        _file_by_date(years, view)
+            derived = self.tag_memo[key] = self.tagger.tags_for(paper)
+        tags = [TagRef(self.tag_titles.get(slug) or tag_title(slug), slug, f"/tags/{slug}/") for slug in derived]
+        return PaperView(paper, f"/papers/{paper.slug}/", authors, tags, Markup(html), summarise(html), paper_links(paper),
+                         own_authors=tuple(authors), sort_key=newest_first(paper))
+
+
+def assemble(config: Config, papers: Sequence[Paper], render_markdown: Callable[[str], str],
+             tag_memo: dict[tuple, tuple[str, ...]] | None = None) -> Site:
+    """Build the Site: a view per paper, every index, related papers and citation keys."""
+    make_view = ViewMaker(config, render_markdown, tag_memo)
+    site = index_site(config, [make_view(paper) for paper in papers])
     from .related import attach_related  # NumPy and SciPy load only when a site is assembled
 
-    attach_related(views)
-    assign_cite_keys(views)
+    attach_related(site.papers)
+    assign_cite_keys(site.papers)
+    return site
+
+
+def index_site(config: Config, views: Sequence[PaperView]) -> Site:
+    """Sort the views newest first and file them under their tags, authors, years and months,
+    in one pass. An author's name is the one the newest paper gives (papers spell names
+    differently); every view's author references are set to those names."""
+    tags: dict[str, Group] = {}
+    authors: dict[str, Group] = {}
+    years: dict[int, Year] = {}
+    ordered = sorted(views, key=lambda view: view.sort_key)
+    for view in ordered:
+        refs = []
+        for own in view.own_authors:
+            group = authors.get(own.slug)
+            if group is None:
+                group = authors[own.slug] = Group(own.name, own.slug, own.url)
+            if not group.papers or group.papers[-1] is not view:
+                group.papers.append(view)
+            refs.append(own if own.name == group.name else AuthorRef(group.name, own.slug, own.url))
+        if refs != view.authors:
+            view.authors = refs
+        for ref in view.tags:
+            group = tags.get(ref.slug)
+            if group is None:
+                group = tags[ref.slug] = Group(ref.name, ref.slug, ref.url)
+            group.papers.append(view)
+        _file_by_date(years, view)
     return Site(
         config=config,
-        papers=views,
+        papers=ordered,
         tags=sorted(tags.values(), key=lambda g: g.slug),
         authors=sorted(authors.values(), key=lambda g: (g.name.casefold(), g.slug)),
         years=sorted(years.values(), key=lambda y: -y.year),

@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from .model import Problem, ProblemsError, describe_value
+from .textfiles import DuplicateKeyError, UniqueKeyLoader
 
 BUNDLED_THEMES = Path(__file__).parent / "themes"
 ENTRY_POINT_GROUP = "sitegen.themes"
@@ -79,7 +80,10 @@ def load_theme(name: str, path: Path) -> Theme:
     meta: Any = {}
     if meta_file.is_file():
         try:
-            meta = yaml.safe_load(meta_file.read_text(encoding="utf-8")) or {}
+            meta = yaml.load(meta_file.read_text(encoding="utf-8"), Loader=UniqueKeyLoader) or {}
+        except DuplicateKeyError as err:  # an option given twice: YAML would silently keep the last
+            line, message = err.describe()
+            raise ProblemsError([Problem(str(meta_file), line, message)]) from None
         except yaml.YAMLError as err:
             mark = getattr(err, "problem_mark", None)
             raise ProblemsError([Problem(str(meta_file), mark.line + 1 if mark else None, f"not valid YAML: {err}")]) from None

@@ -63,3 +63,26 @@ def test_base_url_override_is_validated(tmp_path: Path) -> None:
     assert with_base_url(config, "/repo").base_path == "/repo"
     with pytest.raises(ProblemsError):
         with_base_url(config, "repo")
+
+
+# --- a key given twice ----------------------------------------------------------------------------
+
+def test_a_setting_given_twice_is_an_error_naming_both_lines(tmp_path: Path) -> None:
+    """Plain YAML keeps the last `title:` and silently drops the first; sitegen refuses instead."""
+    path = write(tmp_path, "title: First\nper_page: 5\ntitle: Second\n")
+    with pytest.raises(ProblemsError) as caught:
+        load_config(path)
+    assert [str(p) for p in caught.value.problems] == [f'{path}:3: duplicate key "title" (first on line 1)']
+
+
+def test_a_key_given_twice_inside_a_setting_is_an_error(tmp_path: Path) -> None:
+    path = write(tmp_path, "title: T\ntags:\n  llm: [language model]\n  vision: [image]\n  llm: [LLM]\n")
+    with pytest.raises(ProblemsError) as caught:
+        load_config(path)
+    assert [str(p) for p in caught.value.problems] == [f'{path}:5: duplicate key "llm" (first on line 3)']
+
+
+def test_a_merge_key_may_still_be_overridden_in_settings(tmp_path: Path) -> None:
+    """`<<: *defaults` then a key of its own is YAML's way to override, not a repeat."""
+    config = load_config(write(tmp_path, "params:\n  base: &base {a: 1, b: 2}\n  site: {<<: *base, b: 3}\n"))
+    assert config.params["site"] == {"a": 1, "b": 3}

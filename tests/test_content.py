@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from sitegen.content import dump_paper, parse_paper, read_folder, read_paper, write_paper
-from sitegen.model import Paper, PaperDate
+from sitegen.model import Paper, PaperDate, Problem
 
 FULL = Paper(
     title="Scaling Laws: for Autoregressive Generative Modeling",
@@ -104,3 +104,108 @@ def test_date_precision_round_trips_through_text(text: str) -> None:
 def test_impossible_dates_are_refused(text: str) -> None:
     with pytest.raises(ValueError):
         PaperDate.parse(text)
+
+
+# --- a key given twice ----------------------------------------------------------------------------
+
+def test_a_key_given_twice_is_an_error_naming_both_lines() -> None:
+    """YAML on its own keeps the last `title:` and silently loses the first."""
+    text = "---\ntitle: The real title\ndate: 2020\ntags: [a]\ntitle: A pasted title\n---\n"
+    assert parse_paper(text, "x.md", "x") == (None, [Problem("x.md", 5, 'duplicate key "title" (first on line 2)')])
+
+
+def test_a_key_given_twice_inside_a_mapping_is_an_error() -> None:
+    text = ("---\ntitle: T\ndate: 2020\nlinks:\n"
+            "  code: https://a.example/x\n  pdf: https://a.example/p\n  code: https://b.example/y\n---\n")
+    assert parse_paper(text, "x.md", "x")[1] == [Problem("x.md", 7, 'duplicate key "code" (first on line 5)')]
+
+
+def test_keys_that_are_one_value_count_as_repeated() -> None:
+    """`yes` and `true` are both the key True: one would silently replace the other."""
+    text = "---\ntitle: T\ndate: 2020\nflags:\n  yes: 1\n  true: 2\n---\n"
+    assert parse_paper(text, "x.md", "x")[1] == [Problem("x.md", 6, 'duplicate key "true" (first on line 5)')]
+
+
+def test_a_merge_key_may_be_overridden() -> None:
+    """`<<: *base` followed by a key of its own is how YAML overrides a merged value: allowed."""
+    text = "---\ntitle: T\ndate: 2020\nbase: &base {x: 1, y: 2}\nmine: {<<: *base, x: 3}\n---\n"
+    paper, problems = parse_paper(text, "x.md", "x")
+    assert problems == [] and paper.extra["mine"] == {"x": 3, "y": 2}
+
+
+def test_a_key_repeated_beside_a_merge_key_is_still_an_error() -> None:
+    text = "---\ntitle: T\ndate: 2020\nbase: &base {x: 1}\nmine:\n  <<: *base\n  y: 2\n  y: 3\n---\n"
+    assert parse_paper(text, "x.md", "x")[1] == [Problem("x.md", 8, 'duplicate key "y" (first on line 7)')]
+
+
+def test_a_repeated_key_in_a_bom_crlf_file_names_the_file_lines() -> None:
+    text = "\ufeff---\r\ntitle: A\r\ndate: 2020\r\ntitle: B\r\n---\r\n"
+    assert parse_paper(text, "x.md", "x")[1] == [Problem("x.md", 4, 'duplicate key "title" (first on line 2)')]
+
+
+# --- the file name is the slug ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("name, renamed", [
+    ("My Paper", "my-paper"),
+    ("Scaling", "scaling"),
+    ("paper_1", "paper-1"),
+    ("Über Résumé", "uber-resume"),
+    ("a--b", "a-b"),
+    ("-edge-", "edge"),
+    ("v1.2", "v1-2"),
+])
+def test_a_file_name_that_is_not_a_slug_is_refused_with_the_slug_to_take(name: str, renamed: str) -> None:
+    paper, problems = parse_paper("---\ntitle: T\ndate: 2020\n---\n", f"content/papers/{name}.md", name)
+    assert paper is None
+    assert [str(p) for p in problems] == [
+        f"content/papers/{name}.md:1: file name: '{name}' is not a slug (lowercase letters, digits and single hyphens), "
+        f"and the file name is the page's URL; rename it to {renamed}.md"
+    ]
+
+
+def test_a_file_name_with_nothing_to_keep_is_told_to_become_a_slug() -> None:
+    _, problems = parse_paper("---\ntitle: T\ndate: 2020\n---\n", "___.md", "___")
+    assert [p.message.rsplit("; ", 1)[1] for p in problems] == ["rename it to a slug"]
+
+
+def test_a_bad_file_name_and_bad_front_matter_are_reported_together() -> None:
+    _, problems = parse_paper("---\ntitle: T\ndate: 2020-02-30\n---\n", "My Paper.md", "My Paper")
+    assert [(p.line, p.message.split(":")[0]) for p in sorted(problems)] == [(1, "file name"), (3, "date")]
+
+
+def test_read_folder_refuses_bad_names_and_skips_hidden_files(tmp_path: Path) -> None:
+    (tmp_path / "good.md").write_text("---\ntitle: Good\ndate: 2020\n---\n", encoding="utf-8")
+    (tmp_path / "Bad Name.md").write_text("---\ntitle: Bad\ndate: 2020\n---\n", encoding="utf-8")
+    (tmp_path / ".draft.md").write_text("not even front matter", encoding="utf-8")
+    papers, problems = read_folder(tmp_path)
+    assert [p.slug for p in papers] == ["good"]
+    assert [(Path(p.path).name, p.line) for p in problems] == [("Bad Name.md", 1)]
+    assert problems[0].message.endswith("rename it to bad-name.md")
+
+
+# --- characters no page or feed can hold -----------------------------------------------------------
+
+@pytest.mark.parametrize("line, key, code", [
+    ('title: "Nul \\0 byte"', "title", "U+0000"),
+    ('authors: ["Ada", "Bell\\a"]', "authors", "U+0007"),
+    ('venue: "Form\\ffeed"', "venue", "U+000C"),
+    ('url: "../\\0/etc/passwd"', "url", "U+0000"),
+    ('slug: "/abs\\x00path"', "slug", "U+0000"),
+    ('links: {code: "https://example.org/\\x1b"}', "links", "U+001B"),
+    ('notes: {"key\\0": fine}', "notes", "U+0000"),
+    ('odd: "\\uFFFE"', "odd", "U+FFFE"),
+])
+def test_an_escaped_control_character_is_refused_where_it_is(line: str, key: str, code: str) -> None:
+    """YAML refuses a raw NUL in a file but lets the escape "\\0" through; feed.xml cannot hold one."""
+    text = f"---\ntitle: T\ndate: 2020\n{line}\n---\n" if not line.startswith("title") else f"---\n{line}\ndate: 2020\n---\n"
+    paper, problems = parse_paper(text, "x.md", "x")
+    expected_line = 2 if key == "title" else 4
+    assert paper is None
+    assert [str(p) for p in problems] == [f"x.md:{expected_line}: {key}: contains the control character {code}, "
+                                          "which pages and feeds cannot hold; remove it"]
+
+
+def test_escapes_of_printable_characters_are_fine() -> None:
+    text = '---\ntitle: "Caf\\u00e9\\ttab"\ndate: 2020\nnote: "line\\nbreak \\\\ slash"\n---\n'
+    paper, problems = parse_paper(text, "x.md", "x")
+    assert problems == [] and paper.title == "Café\ttab" and paper.extra["note"] == "line\nbreak \\ slash"

@@ -5,13 +5,20 @@ The small cases live in tests/hostile/ (see its README); the large ones are made
 Decisions these tests pin down:
 - dates from year 1 to 9999 are accepted as written (old scans and typo'd years are the user's to
   fix; sitegen does not guess); year 0 and impossible days are errors;
-- two files with the same arXiv id or DOI, or slugs that differ only in case, are errors;
+- two files with the same arXiv id or DOI are errors;
 - unknown keys that look like paths (`url: ../..`, `slug: /etc/passwd`) are kept as data and never
   used for output paths: the file name is the slug;
-- a paper may have at most content.MAX_TAGS tags (each tag is a page and a feed).
+- the file name is the slug, so a file whose name is not one (`My Paper.md`, `Scaling.md`) is an
+  error that names the slug to rename it to (nothing is published under a broken URL);
+- a key given twice in front matter is an error (YAML alone would silently keep the last);
+- a value holding a control character (only an escape such as "\\0" can put one there) is an error:
+  feed.xml could not hold it;
+- a paper may have at most content.MAX_TAGS tags (each tag is a page and a feed);
+- `sitegen import` leaves every broken content file untouched and names it like the build does.
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -46,6 +53,10 @@ REJECTED = {
     "binary.md": (None, "not UTF-8"),
     "latin1.md": (None, "not UTF-8 text"),
     "deep-nesting.md": (4, "not valid YAML"),
+    "duplicate-key.md": (5, 'duplicate key "title" (first on line 2)'),
+    "My Paper.md": (1, "file name: 'My Paper' is not a slug (lowercase letters, digits and single hyphens), "
+                       "and the file name is the page's URL; rename it to my-paper.md"),
+    "nul-in-url.md": (4, "url: contains the control character U+0000, which pages and feeds cannot hold"),
 }
 
 
@@ -84,6 +95,29 @@ def test_bad_content_file_is_named_with_its_line(name: str, verb: str, make_site
     assert re.search(where + ".*" + re.escape(words), output), output
     assert TRACEBACK not in output
     assert not (root / "public").exists()
+
+
+def import_source(folder: Path) -> Path:
+    """A good source of one paper, to import into a site that holds a broken file."""
+    source = folder / "one-paper.json"
+    records = [{"title": "Imported beside it", "date": "2024-01-02", "arxiv": "2401.00001"}]
+    source.write_text(json.dumps(records), encoding="utf-8")
+    return source
+
+
+@pytest.mark.parametrize("name", sorted(REJECTED))
+def test_import_names_a_bad_content_file_and_leaves_it_untouched(name: str, make_site, capsys, tmp_path):
+    original = (HOSTILE / "content" / name).read_bytes()
+    root = site_with(make_site, {name: original})
+    status, output = run(root, "import", str(import_source(tmp_path)), capsys=capsys)
+    line, words = REJECTED[name]
+    papers = root / "content" / "papers"
+    where = re.escape(str(papers / name)) + (f":{line}:" if line else r"(:\d+)?:")
+    assert status == 1
+    assert re.search("error: " + where + ".*" + re.escape(words) + r".*\(left untouched\)", output), output
+    assert TRACEBACK not in output
+    assert (papers / name).read_bytes() == original
+    assert read_paper(papers / "imported-beside-it.md")[1] == []  # the rest of the import went ahead
 
 
 def test_a_failed_build_leaves_the_previous_site_as_it_was(make_site, capsys):
@@ -141,10 +175,25 @@ def test_two_files_with_one_doi_are_reported(make_site, capsys):
     assert status == 1 and "second.md:4: doi: the same DOI as first.md" in output
 
 
-def test_slugs_that_differ_only_in_case_are_reported(make_site, capsys):
+def test_a_file_name_in_another_case_is_refused_naming_the_slug(make_site, capsys):
+    """`Scaling.md` beside `scaling.md` would be one URL on a case-insensitive host; the name that
+    is not a slug is the one refused."""
     root = site_with(make_site, {"Scaling.md": paper_text("One"), "scaling.md": paper_text("Two")})
     status, output = run(root, "build", capsys=capsys)
-    assert status == 1 and "scaling.md:1: slug: its file name differs only in case from Scaling.md" in output
+    assert status == 1 and output.count("error:") == 1
+    assert f"{root / 'content' / 'papers' / 'Scaling.md'}:1: file name: 'Scaling' is not a slug" in output
+    assert "rename it to scaling.md" in output
+
+
+@pytest.mark.parametrize("name, renamed", [("Über Résumé", "uber-resume"), ("日本語の論文", "ri-ben-yu-nolun-wen"),
+                                           ("paper_2024", "paper-2024"), ("UPPER", "upper")])
+def test_non_slug_file_names_are_never_published(name: str, renamed: str, make_site, capsys):
+    root = site_with(make_site, {f"{name}.md": paper_text("Named by hand")})
+    status, output = run(root, "build", capsys=capsys)
+    assert status == 1 and TRACEBACK not in output
+    assert f"{root / 'content' / 'papers' / name}.md:1: file name: '{name}' is not a slug" in output
+    assert output.count("error:") == 1 and f"rename it to {renamed}.md" in output
+    assert not (root / "public").exists()
 
 
 def test_a_ten_megabyte_abstract_builds(make_site, capsys):
@@ -182,8 +231,9 @@ def test_symlink_loops_in_content_are_reported(make_site, capsys):
     os.symlink("/nonexistent/sitegen", papers / "dangling.md")
     os.symlink(".", papers / "here")
     os.symlink("..", root / "content" / "up")
-    for verb in ("build", "check"):
-        status, output = run(root, verb, capsys=capsys)
+    source = import_source(root.parent)
+    for verb in ("build", "check", "import"):
+        status, output = run(root, verb, *([str(source)] if verb == "import" else []), capsys=capsys)
         assert status == 1 and TRACEBACK not in output
         for name, reason in [("loop", "symbolic links"), ("ping", "symbolic links"), ("dangling", "No such file")]:
             assert f"{papers / name}.md: cannot read: " in output and reason in output

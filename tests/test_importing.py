@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
 
+from sitegen import textfiles
 from sitegen.content import read_folder, read_paper
 from sitegen.importing import import_files
 from sitegen.model import PaperDate
+from sitegen.textfiles import _HOST as HOST
 
 SEED = Path(__file__).resolve().parents[1].parent / "shared" / "seed"
 DAY = PaperDate(2024, 11, 26)
@@ -269,3 +272,109 @@ def test_same_title_decades_apart_stays_two_works(content, tmp_path):
     assert len(report.new) == 2  # the third record is the 1957 one again, a year apart at most
     papers = {str(p.date): p for p in read_folder(content)[0]}
     assert sorted(papers) == ["1957", "1966"] and papers["1957"].doi == "10.1000/dp"  # a year apart: one paper
+
+
+# --- content files whose names are not slugs ---------------------------------------------------------
+
+def test_a_file_whose_name_is_not_a_slug_is_reported_and_left_untouched(content, tmp_path):
+    content.mkdir(parents=True)
+    text = "---\ntitle: My Paper\ndate: 2020\n---\nMine.\n"
+    (content / "My Paper.md").write_text(text, encoding="utf-8")
+    report = import_files([write_json(tmp_path / "m.json", [{"title": "Another paper", "date": "2021"}])], content)
+    assert [(Path(p.path).name, p.line) for p in report.broken] == [("My Paper.md", 1)]
+    assert report.broken[0].message.endswith("rename it to my-paper.md")
+    assert report.new == ["another-paper"] and (content / "My Paper.md").read_text(encoding="utf-8") == text
+
+
+def test_import_does_not_take_the_name_a_misnamed_file_is_told_to_take(content, tmp_path):
+    """Otherwise `My Paper.md` could never be renamed as the build asks: my-paper.md would exist."""
+    content.mkdir(parents=True)
+    (content / "My Paper.md").write_text("---\ntitle: My Paper\ndate: 2020\n---\n", encoding="utf-8")
+    report = import_files([write_json(tmp_path / "m.json", [{"title": "My paper", "date": "2020"}])], content)
+    assert report.new == [] and not (content / "my-paper.md").exists()
+    assert [p.message for p in report.rejected] == [
+        "would be written as my-paper.md, but My Paper.md has errors: fix it, then import again"]
+
+
+def test_hidden_files_are_not_pages_to_import_into(content, tmp_path):
+    """As in the build: `.draft.md` is nobody's page, so neither read nor reported."""
+    content.mkdir(parents=True)
+    (content / ".draft.md").write_text("half a thought", encoding="utf-8")
+    report = import_files([write_json(tmp_path / "m.json", [{"title": "Draft", "date": "2020"}])], content)
+    assert report.broken == [] and report.new == ["draft"]
+    assert (content / ".draft.md").read_text(encoding="utf-8") == "half a thought"
+
+
+def test_a_record_with_a_control_character_is_rejected_not_written(content, tmp_path):
+    report = import_files([write_json(tmp_path / "m.json", [{"title": "Bell\u0007 title", "date": "2020"}])], content)
+    assert report.new == [] and (not content.exists() or list(content.iterdir()) == [])
+    assert [p.message for p in report.rejected] == [
+        "cannot be written as bell-title.md: title: contains the control character U+0007, "
+        "which pages and feeds cannot hold; remove it"]
+
+
+# --- temporary files left by a killed import -----------------------------------------------------
+
+DEAD_PID = 4_999_999  # above Linux's largest pid_max: never a running process
+
+
+def leftover(folder: Path, pid: int, host: str = HOST, target: str = "a-paper.md", tail: str = "k3x_9q2z") -> Path:
+    """A temporary file as write_text_atomic names it, as if its writer died before the rename."""
+    path = folder / f".{target}.sitegen-{host}-{pid}-{tail}.tmp"
+    path.write_text("---\ntitle: A paper\n", encoding="utf-8")
+    return path
+
+
+def test_an_import_removes_temporary_files_of_dead_writers_on_this_host(content, tmp_path):
+    content.mkdir(parents=True)
+    stale = [leftover(content, DEAD_PID), leftover(content, DEAD_PID, target="other.md", tail="aaaaaaaa")]
+    report = import_files([write_json(tmp_path / "m.json", [{"title": "A paper", "date": "2020"}])], content)
+    assert not any(path.exists() for path in stale)
+    assert sorted(str(n) for n in report.notices) == sorted(
+        f"{path}: removed: a temporary file of a sitegen that was killed while writing" for path in stale)
+    assert sorted(p.name for p in content.iterdir()) == ["a-paper.md"]
+
+
+def test_an_import_keeps_every_hidden_file_it_cannot_prove_stale(content, tmp_path):
+    content.mkdir(parents=True)
+    kept = [
+        leftover(content, os.getpid()),  # its writer is running (this test)
+        leftover(content, DEAD_PID, host=HOST + "x"),  # another machine's pid says nothing here
+        content / ".a-paper.md.k3x_9q2z",  # an older sitegen's temporary file: no pid to check
+        content / ".a-paper.md.swp",  # an editor's
+        content / f".a-paper.md.sitegen-{HOST}-{DEAD_PID}-short.tmp",  # not mkstemp's 8 characters
+    ]
+    for path in kept[2:]:
+        path.write_text("x", encoding="utf-8")
+    folder = content / f".b.md.sitegen-{HOST}-{DEAD_PID}-abcdefgh.tmp"
+    folder.mkdir()
+    link = content / f".c.md.sitegen-{HOST}-{DEAD_PID}-abcdefgh.tmp"
+    link.symlink_to(tmp_path / "m.json")
+    report = import_files([write_json(tmp_path / "m.json", [{"title": "A paper", "date": "2020"}])], content)
+    assert all(path.exists() for path in kept) and folder.is_dir() and link.is_symlink()
+    assert report.notices == [] and report.new == ["a-paper"]
+
+
+def test_a_dry_run_removes_nothing(content, tmp_path):
+    content.mkdir(parents=True)
+    stale = leftover(content, DEAD_PID)
+    report = import_files([write_json(tmp_path / "m.json", [{"title": "A paper", "date": "2020"}])], content, dry_run=True)
+    assert stale.exists() and report.notices == []
+
+
+def test_write_text_atomic_names_its_temporary_file_for_the_cleanup(tmp_path, monkeypatch):
+    """The name a writer gives its temporary file is the one the clean-up recognises."""
+    seen = []
+
+    def fail(source, target):
+        seen.append(Path(source))
+        raise OSError("disk full")
+
+    monkeypatch.setattr(textfiles.os, "replace", fail)
+    with pytest.raises(OSError):
+        textfiles.write_text_atomic(tmp_path / "a-paper.md", "text")
+    monkeypatch.undo()
+    assert [p.name for p in seen] and seen[0].name.startswith(f".a-paper.md.sitegen-{HOST}-{os.getpid()}-")
+    assert list(tmp_path.iterdir()) == []  # an ordinary failure cleans up after itself
+    seen[0].write_text("as if killed", encoding="utf-8")
+    assert textfiles.stale_temp_files(tmp_path) == []  # its writer (this process) still runs

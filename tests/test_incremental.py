@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
 from pathlib import Path
 
 import pytest
@@ -103,3 +104,55 @@ def test_a_corrupt_cache_is_ignored(root: Path, tmp_path: Path) -> None:
     result = rebuild(root)
     assert result.rendered == result.pages
     assert tree(root / "public") == cold(root, tmp_path)
+
+
+def test_a_merge_killed_half_way_is_finished_by_the_next_build(root: Path, tmp_path: Path, monkeypatch) -> None:
+    """A kill between two moves of the merge cannot be caught; the plan it left behind lets the
+    next build move the rest in and delete what it meant to, before building."""
+    import subprocess
+
+    import sitegen.build as build_module
+
+    content = root / "content" / "papers"
+    (content / "p2.md").write_text(paper_text("Retitled second paper", date="2024-03-12", authors="[Author 2]"))
+    (content / "p5.md").unlink()
+    moves = []
+
+    def killed_after_two(source, target):
+        if len(moves) == 2:
+            raise KeyboardInterrupt  # stands for SIGKILL: nothing after this line of the merge runs
+        moves.append(target)
+        return real_replace(source, target)
+
+    real_replace = build_module.os.replace
+    monkeypatch.setattr(build_module.os, "replace", killed_after_two)
+    with pytest.raises(KeyboardInterrupt):
+        rebuild(root)
+    monkeypatch.setattr(build_module.os, "replace", real_replace)
+    (overlay,) = root.glob(".public.overlay-*")
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    overlay.rename(overlay.with_name(f".public.overlay-{dead.pid}"))  # its build is gone
+    assert (root / "public" / "papers" / "p5" / "index.html").exists()  # half merged: still there
+    expected = cold(root, tmp_path)
+    (content / "p9.md").write_text("---\ntitle: [broken\n---\n")  # the next build fails, yet
+    with pytest.raises(ProblemsError):
+        rebuild(root)
+    assert tree(root / "public") == expected  # the merge it found half done is complete
+    assert not list(root.glob(".public.*"))
+
+
+def test_pages_rendered_by_worker_processes_are_the_same(root: Path, tmp_path: Path, monkeypatch) -> None:
+    """Large sites render in forked workers; `sitegen serve` gets their list entries back."""
+    import sitegen.parallel as parallel
+
+    expected = cold(root, tmp_path)
+    monkeypatch.setattr(parallel, "MIN_PAGES_PER_WORKER", 1)
+    monkeypatch.setattr(parallel.os, "cpu_count", lambda: 2)
+    shutil.rmtree(root / "public")
+    shutil.rmtree(root / CACHE_DIR)
+    rebuild(root)  # as `sitegen build` does
+    assert tree(root / "public") == expected
+    result = build(load_config(root / "sitegen.yaml"), tmp_path / "preview", state=BuildState())  # as `serve` does
+    assert tree(tmp_path / "preview") == expected
+    assert set(result.env.globals["paper_item"].memo) == {f"/papers/p{n}/" for n in range(1, 9)}

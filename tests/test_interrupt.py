@@ -6,6 +6,8 @@ import hashlib
 import json
 import os
 import random
+import re
+import select
 import signal
 import subprocess
 import sys
@@ -125,8 +127,80 @@ def test_a_killed_import_leaves_whole_pages_and_the_rerun_finishes(make_site, tm
     done = sitegen(root, "import", str(source))
     assert done.returncode == 0, done.stderr
     assert len(list(papers.glob("*.md"))) == len(records)
+    assert hidden(papers) == []  # a temporary file a kill left mid-write is gone too
     again = sitegen(root, "import", str(source))
     assert f"0 new, 0 enriched, {len(records)} unchanged" in again.stdout
+
+
+def hidden(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
+
+
+# Run `sitegen import`, but stop for good inside the third page write: its temporary file is
+# written and closed, the rename not done. Printing the file's path says the moment has come.
+STOP_IN_THIRD_WRITE = """
+import os, sys, time
+from sitegen import cli
+rename, writes = os.replace, []
+def stop_in_third(source, target):
+    writes.append(target)
+    if len(writes) == 3:
+        print(source, flush=True)
+        time.sleep(600)
+    rename(source, target)
+os.replace = stop_in_third
+sys.exit(cli.main(sys.argv[1:]))
+"""
+
+
+def test_a_temporary_file_left_by_a_killed_import_is_removed_by_the_next(make_site, tmp_path):
+    root = make_site({})
+    papers = root / "content" / "papers"
+    records = [{"title": f"Paper {i}", "date": "2024-01-02", "arxiv": f"2401.{10000 + i}", "abstract": "Words. " * 40}
+               for i in range(5)]
+    source = tmp_path / "records.json"
+    source.write_text(json.dumps(records), encoding="utf-8")
+    process = subprocess.Popen([sys.executable, "-c", STOP_IN_THIRD_WRITE, "import", str(source)], cwd=root, env=ENV,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    ready, _, _ = select.select([process.stdout], [], [], 60)
+    assert ready, "the import never reached its third write"
+    temporary = Path(process.stdout.readline().strip())
+    process.send_signal(signal.SIGKILL)  # no cleanup runs: as a power cut or the OOM killer would
+    process.communicate()
+    match = re.fullmatch(rf"\.(?P<page>paper-\d\.md)\.sitegen-[A-Za-z0-9]*-{process.pid}-[a-z0-9_]{{8}}\.tmp", temporary.name)
+    assert match and temporary.parent == papers and temporary.is_file(), temporary
+    assert not (papers / match["page"]).exists()  # the page itself is never half-written
+    assert len(list(papers.glob("*.md"))) == 2
+    assert hidden(papers) == [temporary.name]
+    done = sitegen(root, "import", str(source))
+    assert done.returncode == 0, done.stderr
+    assert f"note: {temporary}: removed: a temporary file of a sitegen that was killed while writing" in done.stderr
+    assert hidden(papers) == []
+    assert sorted(p.name for p in papers.glob("*.md")) == [f"paper-{i}.md" for i in range(5)]
+    assert all(read_paper(path)[1] == [] for path in papers.glob("*.md"))
+
+
+def test_an_import_leaves_a_running_import_s_temporary_file_alone(make_site, tmp_path):
+    """Two imports at once: the second must not take the first's file away mid-write."""
+    root = make_site({})
+    papers = root / "content" / "papers"
+    source = tmp_path / "records.json"
+    source.write_text(json.dumps([{"title": f"Paper {i}", "date": "2024-01-02"} for i in range(5)]), encoding="utf-8")
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps([{"title": "Another paper", "date": "2024-01-03"}]), encoding="utf-8")
+    process = subprocess.Popen([sys.executable, "-c", STOP_IN_THIRD_WRITE, "import", str(source)], cwd=root, env=ENV,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        ready, _, _ = select.select([process.stdout], [], [], 60)
+        assert ready, "the import never reached its third write"
+        temporary = Path(process.stdout.readline().strip())
+        done = sitegen(root, "import", str(other))
+        assert done.returncode == 0, done.stderr
+        assert temporary.is_file() and "removed" not in done.stderr
+        assert hidden(papers) == [temporary.name] and (papers / "another-paper.md").is_file()
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.communicate()
 
 
 def test_two_builds_at_once_do_not_corrupt_the_output(archive):

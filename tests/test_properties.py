@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import string
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -54,7 +55,7 @@ papers = st.builds(
     categories=st.lists(st.sampled_from(["cs.LG", "cs.CL", "stat.ML", "hep-ex"]), max_size=2, unique=True).map(tuple),
     links=st.dictionaries(slug, urls, max_size=3),
     venue=st.none() | line,
-    source=st.dictionaries(slug, st.text(max_size=10) | st.integers(), max_size=2),
+    source=st.dictionaries(slug, text.map(lambda t: t[:10]) | st.integers(), max_size=2),
     extra=st.dictionaries(extra_keys, extra_value, max_size=3),
     body=st.text(max_size=200).map(lambda body: body.replace("\r", "")),
     slug=slug,
@@ -67,6 +68,22 @@ def test_any_paper_survives_write_then_read(paper: Paper):
     read, problems = parse_paper(dump_paper(paper), "paper.md", paper.slug)
     assert problems == []
     assert read == paper
+
+
+@SETTINGS
+@given(papers, st.sampled_from(["title", "venue", "source", "extra"]), st.characters(whitelist_categories=("Cc",)))
+def test_a_control_character_never_survives_a_round_trip_silently(paper: Paper, field: str, char: str):
+    """A value holding a control character (other than tab and line ends) reads back as an error
+    naming its key, never as a page or feed that cannot hold it."""
+    if char in "\t\n\r\x85":
+        return
+    value = {"title": paper.title + char, "venue": char, "source": {"note": char}, "extra": {"notes": char}}[field]
+    changed = replace(paper, **{field: value})
+    read, problems = parse_paper(dump_paper(changed), "paper.md", paper.slug)
+    key = {"extra": "notes"}.get(field, field)
+    assert read is None
+    assert [p.message for p in problems] == [
+        f"{key}: contains the control character U+{ord(char):04X}, which pages and feeds cannot hold; remove it"]
 
 
 @pytest.mark.parametrize("name", importers.names())
@@ -194,3 +211,37 @@ def test_hand_edits_survive_any_sequence_of_imports(steps, tmp_path_factory):
             paper, problems = read_paper(files[index])
             assert problems == [] and getattr(paper, name) == value, (index, name)
     assert sorted(folder.glob("*.md")) == sorted(files.values())  # no paper was written twice
+
+
+# -- a key given twice never goes unnoticed ---------------------------------------------------------
+
+@SETTINGS
+@given(keys=st.lists(extra_keys, min_size=1, max_size=8), repeat=st.data())
+def test_a_repeated_key_is_reported_at_its_second_line(keys: list[str], repeat):
+    """Whatever keys a file has, the first one written twice is named with both of its lines."""
+    position = repeat.draw(st.integers(0, len(keys)), label="insert at")
+    twice = repeat.draw(st.sampled_from(keys), label="repeated key")
+    keys = keys[:position] + [twice] + keys[position:]
+    lines = ["title: T", "date: 2020"] + [f"{key}: {index}" for index, key in enumerate(keys)]
+    _, problems = parse_paper("---\n" + "\n".join(lines) + "\n---\n", "x.md", "x")
+    first_seen: dict[str, int] = {}
+    for number, key in enumerate(lines, start=2):  # line 1 of the file is the opening ---
+        name = key.split(":")[0]
+        if name in first_seen:
+            assert problems == [Problem("x.md", number, f'duplicate key "{name}" (first on line {first_seen[name]})')]
+            break
+        first_seen[name] = number
+    else:  # pragma: no cover - the strategy always repeats a key
+        raise AssertionError("no key was repeated")
+
+
+@SETTINGS
+@given(name=st.text(st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="/\\"), min_size=1, max_size=30))
+def test_every_file_name_is_a_slug_or_refused_with_a_slug_to_take(name: str):
+    paper, problems = parse_paper("---\ntitle: T\ndate: 2020\n---\n", f"{name}.md", name)
+    if is_slug(name):
+        assert problems == [] and paper.slug == name
+    else:
+        assert paper is None and [p.line for p in problems] == [1]
+        advice = problems[0].message.rsplit("; ", 1)[1]
+        assert advice == "rename it to a slug" or is_slug(advice.removeprefix("rename it to ").removesuffix(".md")), advice

@@ -121,6 +121,14 @@ def test_theme_loop_is_reported(make_site, capsys) -> None:
     assert "makes a loop of themes" in capsys.readouterr().err
 
 
+def test_an_option_given_twice_in_theme_yaml_is_an_error(make_site, capsys) -> None:
+    root = make_site(PAPERS, "theme: lab\n")
+    write(root / "themes" / "lab" / "theme.yaml", "extends: default\noptions:\n  motto: one\n  motto: two\n")
+    write(root / "themes" / "lab" / "templates" / "x.html", "")
+    assert main(["build", "--config", str(root / "sitegen.yaml")]) == 1
+    assert re.search(r"themes/lab/theme\.yaml:4: duplicate key \"motto\" \(first on line 3\)", capsys.readouterr().err)
+
+
 def test_template_error_names_the_template_and_line(make_site, capsys) -> None:
     root = make_site(PAPERS)
     write(root / "templates" / "tags.html", '{% extends "base.html" %}\n{% block content %}\n{{ no_such_variable }}\n{% endblock %}\n')

@@ -47,6 +47,7 @@
       var change = JSON.parse(event.data);
       build = change.build;
       showErrors(null);
+      if (change.paths && change.paths.indexOf(location.pathname.replace(/index\.html$/, "")) < 0) { return; }  /* not this page */
       if (change.css_only) { swapStylesheets(); } else { location.reload(); }
     });
     source.addEventListener("failed", function (event) {

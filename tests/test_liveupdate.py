@@ -1,0 +1,118 @@
+"""`sitegen serve`'s provisional update: right after a save, every page that shows the changed
+papers is what a full build would write (related papers and citation keys aside, which the
+full build that follows brings), and nothing else is rendered."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from conftest import paper_text
+from sitegen.build import build, output_file
+from sitegen.buildstate import BuildState
+from sitegen.config import load_config
+from sitegen.liveupdate import LiveSite, quick_update
+
+SETTINGS = "title: Live\nbase_url: https://example.org/lab/\nper_page: 3\ntags:\n  llm: [language model]\n"
+# What only the full build gets right: related papers and (for new papers) citation keys.
+PROVISIONAL = re.compile(r'\s*(<section class="paper__related.*?</section>|<section class="paper__cite.*?</section>'
+                         r'|<meta name="citation_[^>]*>|<script type="application/ld\+json">.*?</script>)', re.S)
+
+
+def papers() -> dict[str, str]:
+    return {f"p{n}": paper_text(f"Paper {n}" + (" on language models" if n % 2 else ""), date=f"2024-0{1 + n % 3}-1{n}",
+                                authors=f"[Author {n % 3}, Shared Person]") for n in range(1, 10)}
+
+
+def html_pages(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): PROVISIONAL.sub("", p.read_text(encoding="utf-8")) for p in sorted(folder.rglob("*.html"))}
+
+
+@pytest.fixture
+def live(make_site, tmp_path: Path):
+    root = make_site(papers(), SETTINGS)
+    config = load_config(root / "sitegen.yaml")
+    state = BuildState()
+    result = build(config, tmp_path / "preview", state=state)
+    return root, config, state, LiveSite.after(config, result, state)
+
+
+def save(path: Path, text: str | None) -> set[Path]:
+    if text is None:
+        path.unlink()
+    else:
+        path.write_text(text, encoding="utf-8")
+    return {path.resolve()}
+
+
+CHANGES = {
+    "abstract": ("p4", lambda: paper_text("Paper 4", date="2024-02-14", authors="[Author 1, Shared Person]", body="Revised.\n")),
+    "title moves it": ("p2", lambda: paper_text("Zeta paper", date="2023-01-01", authors="[Author 2, Shared Person]")),
+    "new tag and author": ("p6", lambda: paper_text("Paper 6 on language models", date="2024-01-16", authors="[Brand New]")),
+    "added": ("p10", lambda: paper_text("Tenth language model paper", date="2025-01-01", authors="[Author 0]")),
+    "deleted": ("p7", lambda: None),
+    "respells an author": ("p12", lambda: paper_text("Newest paper", date="2026-01-01", authors="[Shared Persón, Author 1]")),
+    "year only": ("p5", lambda: paper_text("Paper 5 on language models", date="2021", authors="[Author 2]")),
+    "last of its tag": ("p6", lambda: paper_text("Paper 6", date="2024-01-16", authors="[Author 0]", tags="[solo]")),
+    "last of its month": ("p1", lambda: paper_text("Paper 1", date="2019-05-01", authors="[Author 1]")),
+}
+
+
+@pytest.mark.parametrize("change", sorted(CHANGES))
+def test_provisional_pages_equal_a_full_build(live, tmp_path: Path, change: str) -> None:
+    root, config, state, site = live
+    before = html_pages(tmp_path / "preview")
+    slug, text = CHANGES[change]
+    urls = quick_update(site, state, save(root / "content" / "papers" / f"{slug}.md", text()))
+    assert urls, "a paper change is applied without a full build"
+    full = tmp_path / "full"
+    build(config, full, state=BuildState())
+    pages = html_pages(full)
+    assert html_pages(tmp_path / "preview") == pages
+    differ = {name for name in before.keys() | pages.keys() if before.get(name) != pages.get(name)}
+    written = {str(output_file(Path(), url)) for url in urls}
+    assert differ <= written
+    # beyond those, only paper pages whose related links show a changed title or a deleted paper
+    assert all(name.startswith("papers/") for name in written - differ)
+    if text() is None:
+        assert f"/papers/{slug}/" in urls and not (tmp_path / "preview" / "papers" / slug / "index.html").exists()
+
+
+def test_the_full_build_after_it_makes_the_site_whole(live, tmp_path: Path) -> None:
+    root, config, state, site = live
+    quick_update(site, state, save(root / "content" / "papers" / "p11.md", paper_text("Eleventh", date="2025-02-02")))
+    result = build(config, tmp_path / "preview", state=state)
+    assert result.rendered > 0
+    full = tmp_path / "full"
+    build(config, full, state=BuildState())
+    for path in sorted(full.rglob("*")):
+        if path.is_file():
+            assert (tmp_path / "preview" / path.relative_to(full)).read_bytes() == path.read_bytes(), path
+
+
+def test_successive_updates_keep_the_list_entries_current(live, tmp_path: Path) -> None:
+    root, config, state, site = live
+    path = root / "content" / "papers" / "p3.md"
+    for n in range(3):
+        quick_update(site, state, save(path, paper_text(f"Paper 3 take {n}", date="2024-01-13", authors="[Author 0]")))
+    last = (tmp_path / "preview" / "page" / "3" / "index.html").read_text()  # the oldest paper's list page
+    assert "Paper 3 take 2" in last and "take 1" not in last
+
+
+@pytest.mark.parametrize("name, text", [("notes.txt", "hello"), ("p3.md", "---\ntitle: [unclosed\n---\n")])
+def test_other_files_and_broken_papers_need_the_full_build(live, name: str, text: str) -> None:
+    root, config, state, site = live
+    before = dict(state.files)
+    assert quick_update(site, state, save(root / "content" / "papers" / name, text)) is None
+    assert state.files == before
+
+
+def test_a_paper_that_clashes_with_another_waits_for_the_full_build(live) -> None:
+    root, config, state, site = live
+    first = quick_update(site, state, save(root / "content" / "papers" / "p2.md", paper_text("Paper 2", arxiv="'2401.00001'")))
+    assert first is not None
+    twin = root / "content" / "papers" / "twin.md"
+    assert quick_update(site, state, save(twin, paper_text("Twin", arxiv="'2401.00001v2'"))) is None
+    twin.unlink()
+    assert quick_update(site, state, {twin.resolve()}) is not None  # its index is made again, without the twin
