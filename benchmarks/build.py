@@ -1,10 +1,12 @@
 """Build times on a generated archive: cold, no-change and one-edit rebuilds, peak memory, stages.
 
-Usage: python benchmarks/build.py --papers 10000 [--runs 3] [--folder DIR]
+Usage: python benchmarks/build.py --papers 10000 [--runs 3] [--folder DIR] [--hugo PATH]
 Each build runs `sitegen build --verbose` in a fresh process, as a user would. Cold builds
 start without output and without cache; no-change builds follow a build; one-edit builds
 change one paper's abstract first. Prints the median of the runs and the stage times of the
-median cold build.
+median cold build, and, when Hugo is installed (on PATH, $SITEGEN_BENCH_HUGO or --hugo), Hugo's
+median cold build of the same papers and sitegen's time as a multiple of it (compare.py converts
+them; it also compares Eleventy, Pelican, MkDocs and Jekyll).
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
+from compare import hugo_comparison  # noqa: E402
 from corpus import make_corpus  # noqa: E402
 
 
@@ -35,6 +38,7 @@ def main() -> None:
     parser.add_argument("--papers", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--folder", type=Path, help="a site to build instead of a generated one (copied first: its files are never edited)")
+    parser.add_argument("--hugo", metavar="PATH", help="the Hugo executable (default: $SITEGEN_BENCH_HUGO, then PATH)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         if args.folder:
@@ -57,11 +61,13 @@ def main() -> None:
             victim.write_text(victim.read_text(encoding="utf-8") + f"\nEdited in run {run}.\n", encoding="utf-8")
             edit.append(run_build(config)[0])
         peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        hugo = hugo_comparison(config, cold, args.runs, args.hugo)
     pages = re.search(r"(\d+) pages", outputs[0][1]).group(1)
     print(f"{len(papers)} papers, {pages} pages, {args.runs} runs (median; every run in brackets)")
     for name, times in (("cold build", cold), ("no-change rebuild", warm), ("one paper edited", edit)):
         print(f"  {name:<20} {statistics.median(times):7.2f} s   [{', '.join(f'{t:.2f}' for t in times)}]")
     print(f"  peak memory          {peak:7.0f} MiB")
+    print(hugo)
     median_cold = sorted(outputs)[len(outputs) // 2][1]
     print("stages of the median cold build:")
     for line in median_cold.splitlines():

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Callable, Sequence
 
 from . import __version__, importers
 from .config import CONFIG_FILE, load_config, with_base_url, with_theme
-from .model import PaperDate, ProblemsError
+from .model import PaperDate, Problem, ProblemsError
+from .troubleshooting import line_with_link, with_link
 
 if TYPE_CHECKING:
     from .importing import ImportReport
@@ -106,9 +107,9 @@ def _print_import_report(report: ImportReport, dry_run: bool) -> int:
     for notice in report.notices:
         print(f"note: {notice}", file=sys.stderr)
     for problem in report.rejected:
-        print(f"rejected: {problem}", file=sys.stderr)
+        print(with_link(f"rejected: {problem}", problem, "rejected"), file=sys.stderr)
     for problem in report.broken:
-        print(f"error: {problem} (left untouched)", file=sys.stderr)
+        print(with_link(f"error: {problem} (left untouched)", problem), file=sys.stderr)
     return EXIT_INPUT if report.rejected or report.broken else EXIT_OK
 
 
@@ -165,9 +166,9 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     for notice in fetched.notices:
         print(f"note: {notice}", file=sys.stderr)
     for identifier in fetched.missing:
-        print(f"not found: arXiv returned no paper with the id {identifier}", file=sys.stderr)
+        print(line_with_link(f"not found: arXiv returned no paper with the id {identifier}"), file=sys.stderr)
     for problem in fetched.failed:
-        print(f"failed: {problem}", file=sys.stderr)
+        print(with_link(f"failed: {problem}", problem, "failed"), file=sys.stderr)
     if fetched.failed and not args.offline:
         print("What was fetched is imported and cached; run the same command again to retry the rest.", file=sys.stderr)
     if fetched.interrupted:
@@ -200,11 +201,11 @@ def cmd_enrich(args: argparse.Namespace) -> int:
           f"{len(imported.enriched)} enriched, {len(report.unmatched)} not found, {len(report.ambiguous)} ambiguous, "
           f"{len(report.failed)} failed")
     for problem in report.failed:
-        print(f"failed: {problem}", file=sys.stderr)
+        print(with_link(f"failed: {problem}", problem, "failed"), file=sys.stderr)
     for problem in [*report.refused, *imported.rejected]:
-        print(f"error: {problem}", file=sys.stderr)
+        print(with_link(f"error: {problem}", problem, "rejected"), file=sys.stderr)
     for problem in report.broken:
-        print(f"error: {problem} (left untouched)", file=sys.stderr)
+        print(with_link(f"error: {problem} (left untouched)", problem), file=sys.stderr)
     if report.interrupted:
         print("sitegen enrich: interrupted; the matches found before are applied", file=sys.stderr)
         return 130
@@ -240,9 +241,9 @@ def cmd_check(args: argparse.Namespace) -> int:
         print("Checking external links too: one request at a time per host, this can take minutes", file=sys.stderr)
     report = check_site(config, external=args.external)
     for warning in report.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        print(line_with_link(f"warning: {warning}"), file=sys.stderr)
     for line in format_problems(report.problems):
-        print(line)
+        print(line_with_link(line))
     external = f", {report.external_checked} external links" if args.external else ""
     summary = f"Checked {report.pages} pages, {report.references} internal links{external}"
     if report.problems:
@@ -262,8 +263,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         run_preview(options, say=lambda line: print(line, flush=True))
     except OSError as err:
         if err.errno == errno.EADDRINUSE:
-            print(f"sitegen serve: port {args.port} on {args.host} is in use; stop the other server "
-                  f"or pass --port 0 to pick a free port", file=sys.stderr)
+            in_use = Problem("sitegen serve", None, f"port {args.port} on {args.host} is in use; stop the other server "
+                                                   f"or pass --port 0 to pick a free port")
+            print(with_link(str(in_use), in_use), file=sys.stderr)
             return EXIT_INPUT
         raise
     except KeyboardInterrupt:
@@ -380,7 +382,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run(args)
     except ProblemsError as err:
         for problem in err.problems:
-            print(f"error: {problem}", file=sys.stderr)
+            print(with_link(f"error: {problem}", problem), file=sys.stderr)
         print(f"sitegen {args.verb}: {len(err.problems)} error(s); nothing was written "
               f"(what they mean and how to fix them: docs/troubleshooting.md)", file=sys.stderr)
         return EXIT_INPUT
@@ -389,7 +391,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     except OSError as err:  # a full disk, a folder without write permission: say which, no traceback
         where = f"{err.filename}: " if err.filename else ""
-        print(f"sitegen {args.verb}: {where}{err.strerror or err}", file=sys.stderr)
+        unwritable = Problem(f"sitegen {args.verb}", None, f"{where}{err.strerror or err}")
+        print(with_link(str(unwritable), unwritable), file=sys.stderr)
         return EXIT_INPUT
     except KeyboardInterrupt:
         print(f"sitegen {args.verb}: interrupted", file=sys.stderr)

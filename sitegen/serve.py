@@ -22,6 +22,7 @@ from .followup import FollowUp, adopt_full_build, page_urls
 from .liveupdate import LiveSite, quick_update
 from .model import ProblemsError
 from .theming import resolve_theme
+from .troubleshooting import line_with_link
 from .watch import Watcher
 
 
@@ -131,7 +132,7 @@ class Preview:
     def _failed(self, problems: list) -> None:
         lines = [str(p) for p in problems]
         for line in lines:
-            self.say(f"error: {line}")
+            self.say(line_with_link(f"error: {line}"))  # and the troubleshooting entry explaining it
         self.say(f"build failed ({len(lines)} error(s)); still serving the last good build")
         self.state.failed(lines)
 

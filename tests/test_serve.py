@@ -182,6 +182,7 @@ def test_build_error_is_reported_and_the_next_good_save_clears_it(server: Server
     events.close()
     code, out, err = server.stop()
     assert "templates/tags.html:3" in out and "Traceback" not in err
+    assert "  see docs/troubleshooting.md#template-error" in out
 
 
 def test_bad_front_matter_is_reported_with_path_and_line(server: Server, site: Path) -> None:
