@@ -44,7 +44,7 @@ _LATEX_SPECIAL = {
     "_": r"\_", "$": r"\$", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
 }
 _SPECIAL_RE = re.compile(r"[\\{}&%#_$~^]")
-_INNER_CAPITAL = re.compile(r"^\S*?\w\S*?[A-Z]")  # a capital after the first letter
+_INNER_CAPITAL = re.compile(r"^[^\s\w]*\w\S*[A-Z]")  # a capital after the first letter
 _MONTHS = {n: calendar.month_abbr[n].lower() for n in range(1, 13)}
 _HEADER = re.compile(r"^(\s*@\s*[A-Za-z]+\s*[{(]\s*)([^,\s]*)")
 _BARE_VALUE_OK = re.compile(r"^\d+$|^(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)$", re.I)
@@ -61,6 +61,7 @@ _ACRONYM_YEAR = re.compile(r"^[A-Z][A-Za-z]*[A-Z][A-Za-z-]*\s*'?\d{2,4}$")  # Ne
 # --- keys ------------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=1 << 16)
 def _last_name(name: str) -> str:
     """The family name BibTeX would read ("Ludwig van Beethoven" -> "Beethoven"), skipping a
     generational suffix written last ("Martin Luther King Jr." -> "King")."""
@@ -75,13 +76,19 @@ def _last_name(name: str) -> str:
     return last[-1] if last else ""
 
 
+@lru_cache(maxsize=1 << 16)
+def _ascii(word: str) -> str:
+    """`Müller` -> `muller`: python-slugify without separators (slow, and names and words repeat)."""
+    return slugify(word, separator="")
+
+
 def base_key(paper: Any) -> str:
     """`kaplan2020scaling`: first author's last name, year, first significant title word."""
-    last = slugify(_last_name(paper.authors[0]), separator="") if paper.authors else ""
+    last = _ascii(_last_name(paper.authors[0])) if paper.authors else ""
     year = str(paper.date.year) if paper.date is not None else "nd"
     word = ""
     for candidate in re.findall(r"[^\W_]+", title_text(paper.title)):
-        folded = slugify(candidate, separator="").lstrip("0123456789")
+        folded = _ascii(candidate).lstrip("0123456789")
         if folded and folded not in _TITLE_STOP_WORDS:
             word = folded
             break
@@ -98,8 +105,20 @@ def _suffixed(key: str, taken: set[str]) -> str:
     raise AssertionError("unreachable")
 
 
-def assign_cite_keys(views: Sequence[Any]) -> None:
-    """Give every paper view a `cite_key`, unique across the site (see the module docstring)."""
+Settled = tuple[Any, str, str]  # (paper, cite key, entry)
+
+# The entries settled by the last assign_cite_keys, by slug, with the paper object they were made
+# from (papers are immutable: the same object means the same fields). Forked render workers
+# inherit them, and `sitegen serve` keeps them for the papers an edit leaves alone.
+_SETTLED: dict[str, Settled] = {}
+
+
+def assign_cite_keys(views: Sequence[Any], memo: dict[str, Settled] | None = None) -> None:
+    """Give every paper view a `cite_key`, unique across the site (see the module docstring),
+    and settle its BibTeX entry, which `bibtex` then returns without generating it again.
+    `memo`, a dict the caller keeps between builds (it pickles), lends its entries to papers
+    unchanged since, and then holds this build's."""
+    global _SETTLED
     ordered = sorted(views, key=lambda view: view.slug)
     originals = [original_entry(view.paper) for view in ordered]
     taken: set[str] = set()
@@ -111,6 +130,14 @@ def assign_cite_keys(views: Sequence[Any]) -> None:
         if original is None:
             view.cite_key = _suffixed(base_key(view.paper), taken)
             taken.add(view.cite_key.casefold())
+    if memo is not None:
+        _SETTLED = memo  # what `bibtex` consults: the last build's entries, here
+    settled = {view.slug: (view.paper, view.cite_key, bibtex(view)) for view in ordered}
+    if memo is None:
+        _SETTLED = settled
+    else:
+        memo.clear()
+        memo.update(settled)
 
 
 # --- original entries --------------------------------------------------------------------------
@@ -203,6 +230,7 @@ def _verbatim(value: str) -> str:
     return value.replace("{", "%7B").replace("}", "%7D")
 
 
+@lru_cache(maxsize=1 << 16)
 def _author(name: str) -> str:
     escaped = _escape_plain(" ".join(name.split()))
     if re.search(r"\band\b", escaped, re.I) or "," in escaped:
@@ -276,8 +304,12 @@ def generated_entry(paper: Any, key: str, original: Original | None = None) -> s
 
 def bibtex(view: Any) -> str:
     """The BibTeX entry of a paper view under its site-wide key: its original entry when that
-    stands on its own, else a generated one. Ends with a newline."""
+    stands on its own, else a generated one (or the one assign_cite_keys settled for this very
+    paper and key). Ends with a newline."""
     paper = view.paper
+    settled = _SETTLED.get(view.slug)
+    if settled is not None and settled[0] is paper and settled[1] == view.cite_key:
+        return settled[2]
     original = original_entry(paper)
     if original is not None and original.self_contained:
         raw = paper.extra["bibtex"].strip()

@@ -49,9 +49,9 @@ def rfc3339(date: PaperDate | None) -> str:
 
 
 def newest_date(papers: Sequence[PaperView]) -> PaperDate | None:
-    """The latest date among papers (at its own precision), or None."""
-    dated = [view.date for view in papers if view.date is not None]
-    return max(dated, key=lambda d: d.sort_key) if dated else None
+    """The latest date among papers (at its own precision), or None. Papers come newest first,
+    as every list of a Site does (undated ones last), so that is the first date."""
+    return next((view.date for view in papers if view.date is not None), None)
 
 
 def feed_papers(papers: Sequence[PaperView], limit: int) -> list[PaperView]:

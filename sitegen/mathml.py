@@ -25,7 +25,7 @@ from xml.etree.ElementTree import Element
 
 from markupsafe import Markup
 
-__all__ = ["tex_to_mathml", "tex_to_text", "render_math", "split_math", "title_html", "title_text", "math_as_text"]
+__all__ = ["tex_to_mathml", "tex_to_text", "render_math", "split_math", "title_html", "title_text", "math_as_text", "html_text"]
 
 logging.getLogger("latex2mathml").setLevel(logging.ERROR)
 
@@ -242,6 +242,8 @@ def split_math(text: str) -> list[tuple[str, bool, bool]]:
     unless a digit follows; empty math is none. `$$…$$` is display math, `\\(…\\)` inline math,
     and `\\$` a literal dollar sign.
     """
+    if "$" not in text and "\\(" not in text:  # most titles: one plain run, nothing to scan
+        return [(text, False, False)] if text else []
     runs: list[tuple[str, bool, bool]] = []
     plain: list[str] = []
     index, length = 0, len(text)
@@ -317,3 +319,14 @@ def math_as_text(html: str) -> str:
     if "<math" not in html:
         return html
     return _MATH_ELEMENT.sub(lambda m: escape(unescape(m.group(1)), quote=False), html)
+
+
+_TAG = re.compile(r"<[^>]+>")
+
+
+@lru_cache(maxsize=1 << 14)
+def html_text(html: str) -> str:
+    """The text of rendered HTML, math in its plain-text form, whitespace collapsed. Search and
+    JSON-LD both read every abstract this way: it is read once per build (forked render workers
+    inherit what the search index, built before them, read)."""
+    return " ".join(unescape(_TAG.sub(" ", math_as_text(html))).split())

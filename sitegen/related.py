@@ -20,7 +20,7 @@ import os
 import string
 import sys
 from collections import Counter
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 import numpy as np
 import scipy.sparse as sparse
@@ -87,7 +87,12 @@ class _Terms:
         return self.term("#" + slug)
 
 
-def _weights(documents: Sequence[tuple[str, str, Iterable[str]]]) -> sparse.csr_matrix:
+def _word_counts(text: str) -> Counter:
+    """How often each word (lower-cased, punctuation dropped) occurs in `text`."""
+    return Counter(text.lower().translate(_PUNCTUATION).split())
+
+
+def _weights(documents: Sequence[tuple[str, str, Iterable[str]]], counts_of: Callable[[str], Counter] = _word_counts) -> sparse.csr_matrix:
     """One unit-length TF-IDF row per document, cut to its heaviest terms."""
     terms = _Terms()
     known = terms.words.get
@@ -97,7 +102,7 @@ def _weights(documents: Sequence[tuple[str, str, Iterable[str]]]) -> sparse.csr_
     for title, text, tags in documents:
         size = len(columns)
         for words, weight in ((title, TITLE_WEIGHT), (text, 1)):
-            counts = Counter(words.lower().translate(_PUNCTUATION).split())
+            counts = counts_of(words)
             ids = list(map(known, counts))  # the common case, without a Python-level loop
             if None in ids:
                 ids = [terms.word(word) if found is None else found for word, found in zip(counts, ids)]
@@ -166,14 +171,21 @@ def _top(scores: sparse.csr_matrix, offset: int, count: int) -> list[list[int]]:
     data, indices, indptr = scores.data, scores.indices, scores.indptr
     levels = np.asarray(LEVELS, dtype=data.dtype)
     positions = np.flatnonzero(data >= levels[0])
-    rows = np.searchsorted(indptr, positions, side="right") - 1
-    bucket = np.searchsorted(levels, data[positions], side="right") - 1  # the highest level each score reaches
-    mine = indices[positions] != rows + offset  # a paper is not related to itself
-    positions, rows, bucket = positions[mine], rows[mine], bucket[mine]
+    if len(positions) * 4 > len(data):  # most entries: numbering every entry's row beats a search per entry
+        rows = np.repeat(np.arange(n_rows, dtype=np.int32), np.diff(indptr))[positions]
+    else:
+        rows = (np.searchsorted(indptr, positions, side="right") - 1).astype(np.int32)
+    values = data[positions]
+    bucket = np.zeros(len(positions), dtype=np.int8)  # the highest level each score reaches
+    for level in levels[1:]:
+        bucket += values >= level
     per_level = np.bincount(rows * len(levels) + bucket, minlength=n_rows * len(levels)).reshape(n_rows, len(levels))
+    own = np.flatnonzero(indices[positions] == rows + offset)  # a paper is not related to itself
+    per_level[rows[own], bucket[own]] -= 1
     at_least = np.cumsum(per_level[:, ::-1], axis=1)[:, ::-1]  # entries reaching each level, per row
     reached = (at_least >= count).sum(axis=1)  # levels increase, so this counts the levels reached
     keep = bucket >= reached[rows] - 1
+    keep[own] = False
     positions, rows = positions[keep], rows[keep]
     weak = np.flatnonzero(reached == 0)  # rows that need their entries below the lowest level too
     if weak.size:
@@ -184,8 +196,7 @@ def _top(scores: sparse.csr_matrix, offset: int, count: int) -> list[list[int]]:
         positions = np.concatenate([positions, weak_positions[low]])
         rows = np.concatenate([rows, weak_rows[low]])
     columns = indices[positions]
-    keys = np.rint(data[positions].astype(np.float64) * _SCALE).astype(np.int64) * (n + 1) + (n - columns.astype(np.int64))
-    order = np.lexsort((-keys, rows))
+    order = np.lexsort((-_keys(data[positions], columns, n), rows))
     rows, columns = rows[order], columns[order]
     starts = np.searchsorted(rows, np.arange(n_rows + 1))
     chosen = np.arange(len(rows)) - starts[rows] < count
@@ -209,14 +220,37 @@ def _workers(n: int) -> int:
     return max(1, len(os.sched_getaffinity(0)))
 
 
-def similar(documents: Sequence[tuple[str, str, Iterable[str]]], count: int = COUNT) -> list[list[int]]:
+def similar(documents: Sequence[tuple[str, str, Iterable[str]]], count: int = COUNT, memo: dict | None = None) -> list[list[int]]:
     """For each (title, text, tags) document, the indexes of its `count` most similar others,
-    best first; ties go to the smaller index, so callers pass documents in slug order."""
+    best first; ties go to the smaller index, so callers pass documents in slug order.
+
+    `memo`, a dict the caller keeps between builds, remembers the last answer and the word counts
+    of every text: a rebuild whose documents are all unchanged (an edit to a paper's authors or
+    venue) computes nothing, and any other one counts the words of changed texts only.
+    """
+    if memo is None:
+        return _similar(documents, count, _word_counts)
+    last = memo.get("last")
+    if last is not None and last[0] == count and last[1] == documents:
+        return [list(row) for row in last[2]]
+    known, counted = memo.get("words", {}), {}
+
+    def counts_of(text: str) -> Counter:
+        found = known.get(text)
+        counted[text] = found = _word_counts(text) if found is None else found
+        return found
+
+    answer = _similar(documents, count, counts_of)
+    memo["words"], memo["last"] = counted, (count, list(documents), [list(row) for row in answer])
+    return answer
+
+
+def _similar(documents: Sequence[tuple[str, str, Iterable[str]]], count: int, counts_of: Callable[[str], Counter]) -> list[list[int]]:
     global _JOB
     n = len(documents)
     if n < 2:
         return [[] for _ in documents]
-    matrix = _weights(documents)
+    matrix = _weights(documents, counts_of)
     workers = _workers(n)
     pieces = max(-(-n // ROWS_PER_SLICE), 2 * workers if workers > 1 else 1)
     edges = [round(n * k / pieces) for k in range(pieces + 1)]
@@ -233,9 +267,10 @@ def similar(documents: Sequence[tuple[str, str, Iterable[str]]], count: int = CO
     return [row for part in parts for row in part]
 
 
-def attach_related(views: Sequence, count: int = COUNT) -> None:
-    """Set `view.related` on every paper view: its `count` most similar papers, best first."""
+def attach_related(views: Sequence, count: int = COUNT, memo: dict | None = None) -> None:
+    """Set `view.related` on every paper view: its `count` most similar papers, best first.
+    `memo`: see `similar`."""
     ordered = sorted(views, key=lambda view: view.slug)
     documents = [(view.title, view.paper.body, [tag.slug for tag in view.tags]) for view in ordered]
-    for view, neighbours in zip(ordered, similar(documents, count)):
+    for view, neighbours in zip(ordered, similar(documents, count, memo)):
         view.related = [ordered[index] for index in neighbours]

@@ -13,13 +13,16 @@ from .scholar import ScholarGlobals
 from .theming import ThemeChain, template_dirs
 
 
+_MONTH_ABBR = tuple(calendar.month_abbr)  # read once: each lookup of calendar's would call strftime
+
+
 def date_display(date: PaperDate | None) -> str:
     """A date at its own precision: "28 Oct 2020", "Oct 2020" or "2020"."""
     if date is None:
         return ""
     if date.month is None:
         return str(date.year)
-    month = calendar.month_abbr[date.month]
+    month = _MONTH_ABBR[date.month]
     return f"{date.day} {month} {date.year}" if date.day is not None else f"{month} {date.year}"
 
 
@@ -42,6 +45,7 @@ def make_environment(config: Config, chain: ThemeChain, assets: Mapping[str, str
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
+        auto_reload=False,  # templates never change under an environment (a changed one means a new build)
     )
     prefix = config.base_path
 

@@ -12,29 +12,31 @@ from __future__ import annotations
 
 import json
 import re
-from html import unescape
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from .citation import bibtex, original_fields, venue_kind
 from .config import Config
-from .mathml import math_as_text, title_html
+from .mathml import html_text, title_html
 
 __all__ = ["ScholarGlobals", "scholar_meta", "json_ld", "website_json_ld", "script_json", "facts"]
 
-_TAGS_RE = re.compile(r"<[^>]+>")
 _PAGES = re.compile(r"^\s*([^\s–—-]+)\s*(?:-+|–|—)\s*([^\s–—-]+)\s*$")
 _JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+_JSON_TABLE = str.maketrans(_JSON_ESCAPES)
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # made once: json.dumps makes one per call
 
 
 def script_json(value: Any) -> Markup:
     """JSON for a `<script type="application/ld+json">` element: `<`, `>` and `&` written as
     `\\u003c` etc., so a title holding `</script>` stays inside the string it belongs to."""
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=False)
-    return Markup(re.sub("[<>&\u2028\u2029]", lambda m: _JSON_ESCAPES[m.group(0)], text))
+    text = _JSON.encode(value)
+    if any(char in text for char in _JSON_ESCAPES):  # seldom: five scans cost less than a translation
+        text = text.translate(_JSON_TABLE)
+    return Markup(text)
 
 
 class _Urls:
@@ -63,7 +65,7 @@ def scholar_date(date: Any) -> str | None:
 
 def abstract_text(view: Any) -> str:
     """The whole abstract (and notes) as plain text, math in its plain-text form."""
-    return " ".join(unescape(_TAGS_RE.sub(" ", math_as_text(str(view.abstract_html)))).split())
+    return html_text(str(view.abstract_html))
 
 
 def _bib_details(view: Any) -> tuple[str | None, dict[str, str]]:
@@ -265,6 +267,12 @@ class ScholarGlobals:
         description = paper.summary or self.config.description or ""
         tags = [("name", name, content) for name, content in scholar_meta(paper, self.urls)]
         return tags + open_graph(paper, self.urls, self.config.title, description)
+
+    def meta_tags(self, paper: Any) -> Markup:
+        """`meta(paper)` as HTML, one `<meta>` a line (written here: a template loop over some
+        thirty tags costs a paper page more than anything else in its head)."""
+        return Markup("\n".join(f'<meta {attribute}="{key}" content="{escape(content)}">'  # names are ours, plain
+                                 for attribute, key, content in self.meta(paper)))
 
     def json_ld(self, paper: Any) -> Markup:
         return script_json(json_ld(paper, self.urls))

@@ -10,11 +10,9 @@ import gc
 import hashlib
 import json
 import os
-import re
 import shutil
 from contextlib import contextmanager
 from dataclasses import dataclass
-from html import unescape
 from pathlib import Path
 from typing import Sequence
 
@@ -24,9 +22,9 @@ from .search_index import LunrIndex, build_index
 from .search_shards import DOCS_PER_CHUNK, SHARD_BYTES, search_files
 from .search_text import fold
 from .site import PaperView, Site
-from .mathml import math_as_text
+from .mathml import html_text
 
-_TAGS_RE = re.compile(r"<[^>]+>")
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # made once: json.dumps makes one per call
 
 
 @dataclass(frozen=True)
@@ -50,11 +48,6 @@ class SearchGlobals:
     root: str = "/search/"
 
 
-def plain_text(html: str) -> str:
-    """The text of rendered HTML, whitespace collapsed."""
-    return " ".join(unescape(_TAGS_RE.sub(" ", math_as_text(html))).split())
-
-
 def search_document(view: PaperView) -> SearchDocument:
     """What one paper gives each field (tags also by slug and arXiv category), and its result card."""
     authors = [author.name for author in view.authors]
@@ -65,7 +58,7 @@ def search_document(view: PaperView) -> SearchDocument:
             tag_words.append(tag.slug)  # "llm" finds a tag titled "Language models"
     tag_words.extend(view.categories)
     ids = [value for value in (view.arxiv, view.doi) if value]
-    text = plain_text(str(view.abstract_html))
+    text = html_text(str(view.abstract_html))
     texts = {
         "title": view.title,
         "authors": ", ".join(authors),
@@ -74,11 +67,11 @@ def search_document(view: PaperView) -> SearchDocument:
         "ids": " ".join(ids),
     }
     card = [view.title, view.url, authors, date_display(view.date), date_iso(view.date), [tag.name for tag in view.tags], text]
-    return SearchDocument(tuple(fold(texts[name]) for name in SEARCH_FIELDS), json.dumps(card, ensure_ascii=False, separators=(",", ":")))
+    return SearchDocument(tuple(fold(texts[name]) for name in SEARCH_FIELDS), _JSON.encode(card))
 
 
-def index_documents(documents: Sequence[SearchDocument], boosts: dict[str, float]) -> LunrIndex:
-    return build_index([doc.fields for doc in documents], SEARCH_FIELDS, [boosts[name] for name in SEARCH_FIELDS])
+def index_documents(documents: Sequence[SearchDocument], boosts: dict[str, float], memo: dict | None = None) -> LunrIndex:
+    return build_index([doc.fields for doc in documents], SEARCH_FIELDS, [boosts[name] for name in SEARCH_FIELDS], memo=memo)
 
 
 _CODE = [Path(__file__).with_name(name) for name in ("search.py", "search_text.py", "search_index.py", "search_shards.py")]
@@ -109,11 +102,13 @@ def _collector_paused():
             gc.enable()
 
 
-def write_search_index(site: Site, out_dir: Path, previous: Path | None = None) -> SearchGlobals:
+def write_search_index(site: Site, out_dir: Path, previous: Path | None = None, memo: dict | None = None) -> SearchGlobals:
     """Write /search/meta.json and /search/<version>/… for the site's papers; return the globals.
 
     If `previous` (the last build's output) holds the index of the same version, its files are
     linked instead of recomputed: a build after a template or style change costs no indexing.
+    `memo`, a dict the caller keeps between builds, lets a rebuild analyse only the texts of the
+    papers that changed (see search_index.build_index).
     """
     settings = site.config.search
     if not settings.enabled:
@@ -127,7 +122,7 @@ def write_search_index(site: Site, out_dir: Path, previous: Path | None = None) 
             _link_tree(old / version, folder / version)
             _link_tree(old, folder, only="meta.json")
         else:
-            files = search_files(index_documents(documents, settings.boosts), [doc.card for doc in documents], version)
+            files = search_files(index_documents(documents, settings.boosts, memo), [doc.card for doc in documents], version)
             _write_files(folder, files)
     return SearchGlobals(True)
 

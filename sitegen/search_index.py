@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from itertools import chain, repeat
 from math import floor
 from operator import add, mul, truediv
-from typing import Sequence
+from typing import Callable, Sequence
 
 from .search_text import LUNR_VERSION, Analyzer, shared_analyzer
 
@@ -51,15 +51,22 @@ def js_round(value: float) -> int:
     return whole + 1 if value - whole >= 0.5 else whole
 
 
+Analysis = tuple[dict[str, int], int]  # a field text's term frequencies (first-seen order) and length
+
+
 def build_index(rows: Sequence[Sequence[str]], fields: Sequence[str], boosts: Sequence[float],
-                analyzer: Analyzer | None = None) -> LunrIndex:
+                analyzer: Analyzer | None = None, memo: dict[str, Analysis] | None = None) -> LunrIndex:
     """Index `rows` (one text per field, per document) as lunr.js's Builder would.
 
     Work per term occurrence runs in C (`Counter`, `map`, `list.append`); the arithmetic keeps the
     order of operations of lunr.Builder#createFieldVectors, so every weight is the same double.
+    `memo` (kept by the caller between builds) holds the analysis of every field text of the
+    last build: a rebuild analyses only the texts that changed, and the memo keeps this build's.
     """
     analyzer = analyzer or shared_analyzer()
     counts_of = analyzer.counts
+    if memo is not None:
+        counts_of, analysed = _remembered(counts_of, memo)
     width = len(fields)
     term_ids: dict[str, int] = {}
     get_id = term_ids.get
@@ -122,7 +129,24 @@ def build_index(rows: Sequence[Sequence[str]], fields: Sequence[str], boosts: Se
             weights = [0 if x == _BELOW_HALF else w for x, w in zip(scaled, weights)]
         _consume(map(list.append, map(weight_postings[f].__getitem__, entry_ids[f]), weights))
 
+    if memo is not None:
+        memo.clear()
+        memo.update(analysed)
     return LunrIndex(tuple(fields), tuple(boosts), count, terms, list(zip(*postings)), list(zip(*weight_postings)))
+
+
+def _remembered(analyse: Callable[[str], Analysis], memo: dict[str, Analysis]) -> tuple[Callable[[str], Analysis], dict[str, Analysis]]:
+    """`analyse` answered from `memo` where it can; returns it and the dict of texts it saw."""
+    known, analysed = memo.get, {}
+
+    def counts_of(text: str) -> Analysis:
+        found = known(text)
+        if found is None:
+            found = analyse(text)
+        analysed[text] = found
+        return found
+
+    return counts_of, analysed
 
 
 def _consume(iterator) -> None:
@@ -136,9 +160,12 @@ def js_number(thousandths: int) -> str:
     return str(whole) if part == 0 else repr(thousandths / 1000)
 
 
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # made once: json.dumps makes one per call
+
+
 def js_string(text: str) -> str:
     """JSON.stringify of a string (same escapes as json.dumps without ASCII-only output)."""
-    return json.dumps(text, ensure_ascii=False)
+    return _JSON.encode(text)
 
 
 def lunr_json(index: LunrIndex, refs: Sequence[str] | None = None) -> str:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from slugify import slugify as _slugify
 
@@ -27,6 +28,8 @@ def normalise_author(name: str) -> str:
     return name
 
 
+@lru_cache(maxsize=1 << 17)
 def author_slug(name: str) -> str:
-    """The URL slug of an author's page; equal for every spelling normalise_author unifies."""
+    """The URL slug of an author's page; equal for every spelling normalise_author unifies.
+    Memoised: an archive names the same people again and again, and slugify is slow."""
     return slugify(normalise_author(name)) or "unknown"

@@ -14,7 +14,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
-QUIET_SECONDS = 0.05  # saves closer together than this are one change (an editor's write + rename)
+QUIET_SECONDS = 0.1  # saves closer together than this are one change (a truncate, then a write)
 MAX_WAIT_SECONDS = 1.0  # but a steady stream of saves still rebuilds at least this often
 IGNORED_SUFFIXES = (".swp", ".swx", ".tmp", "~", ".part")
 

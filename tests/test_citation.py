@@ -110,6 +110,26 @@ def test_keys_are_unique_across_the_site_and_independent_of_order() -> None:
     assert keys[0] == {"z-original": "Kaplan2020Scaling", "a-paper": "kaplan2020scalingb", "b-paper": "kaplan2020scalingc", "c-paper": "kaplan2020scalingd"}
 
 
+def test_the_entry_settled_with_the_keys_follows_its_paper_and_key() -> None:
+    views = [view(TRICKY), view(replace(TRICKY, slug="other", title="Other"))]
+    assign_cite_keys(views)
+    assert bibtex(views[0]) == generated_entry(TRICKY, views[0].cite_key)
+    views[0].cite_key = "renamed2024"
+    assert bibtex(views[0]) == generated_entry(TRICKY, "renamed2024")
+    edited = view(replace(TRICKY, title="Edited"), "renamed2024")
+    assert bibtex(edited) == generated_entry(edited.paper, "renamed2024")
+
+
+def test_a_memo_kept_between_builds_lends_entries_to_unchanged_papers() -> None:
+    memo: dict = {}
+    first = [view(TRICKY), view(replace(TRICKY, slug="other", title="Other"))]
+    assign_cite_keys(first, memo)
+    again = [view(first[0].paper), view(replace(first[1].paper, title="Other, edited"))]
+    assign_cite_keys(again, memo)
+    assert memo["scaling-lora"][2] is bibtex(again[0]) and bibtex(again[0]) == generated_entry(TRICKY, again[0].cite_key)
+    assert bibtex(again[1]) == generated_entry(again[1].paper, again[1].cite_key) and "edited" in memo["other"][2]
+
+
 def test_an_original_entry_is_kept_as_written_under_its_key() -> None:
     raw = "@inproceedings{vaswani_attention_2017,\n\ttitle = {Attention is all you need},\n\tpages = {6000--6010},\n\tyear = {2017},\n}"
     paper = Paper(title="Attention is all you need", date=PaperDate(2017), extra={"bibtex": raw}, slug="attention")

@@ -69,6 +69,34 @@ def test_the_parallel_product_gives_the_serial_answer(monkeypatch) -> None:
     assert related.similar(documents) == serial
 
 
+def test_each_paper_gets_its_best_scores_then_smaller_slugs() -> None:
+    rng = random.Random(5)
+    vocabulary = [f"w{n}" for n in range(150)]
+    documents = [(" ".join(rng.choices(vocabulary, k=5)), " ".join(rng.choices(vocabulary[: rng.randint(5, 150)], k=40)), rng.sample("abcd", 1))
+                 for _ in range(400)]
+    matrix = related._weights(documents)
+    scores = (matrix @ matrix.T).toarray()
+    expected = []
+    for row, line in enumerate(scores):
+        others = [column for column in range(len(line)) if column != row and line[column] >= related.MIN_SCORE]
+        expected.append(sorted(others, key=lambda column: (-round(float(line[column]) * 1e6), column))[:5])
+    assert related.similar(documents) == expected
+
+
+def test_a_rebuild_with_a_memo_gives_the_answer_of_a_fresh_computation(monkeypatch) -> None:
+    rng = random.Random(4)
+    vocabulary = [f"w{n}" for n in range(300)]
+    documents = [(" ".join(rng.choices(vocabulary, k=6)), " ".join(rng.choices(vocabulary, k=50)), ["t"]) for _ in range(300)]
+    expected, memo = related.similar(documents), {}
+    assert related.similar(documents, memo=memo) == expected
+    with monkeypatch.context() as patch:
+        patch.setattr(related, "_weights", None)  # unchanged documents: nothing is computed again
+        assert related.similar(list(documents), memo=memo) == expected
+    documents[7] = ("w1 w2 w3", documents[7][1] + " w4 w4", [])
+    assert related.similar(documents, memo=memo) == related.similar(documents)
+    assert set(memo["words"]) == {text for title, body, _ in documents for text in (title, body)}  # only this build's texts
+
+
 def test_related_papers_are_listed_on_the_paper_page_with_their_titles(make_site) -> None:
     papers = {
         f"scaling-{n}": paper_text(f"Scaling laws for $x^{n}$ models", body="Loss follows a power law in model size and compute.\n")

@@ -292,7 +292,9 @@ def test_a_page_the_edit_does_not_touch_is_left_alone(browser, server: Server, s
         page.evaluate("window.__marker = 'before'")
     events = Events(server.url)
     events.next("hello")
-    save(site / "content" / "papers" / "paper-1.md", paper_text("Edited quietly", date="2024-05-01"))
+    target = site / "content" / "papers" / "paper-1.md"
+    save(target.with_name("paper-1.md.tmp"), paper_text("Edited quietly", date="2024-05-01"))
+    target.with_name("paper-1.md.tmp").replace(target)  # as editors save: never half a file
     change = events.next("reload")
     assert "/papers/paper-1/" in change["paths"] and "/search/" not in change["paths"]
     shown.wait_for_function("document.querySelector('h1').textContent.includes('Edited quietly')", timeout=15000)
