@@ -11,13 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from sitegen import cli, troubleshooting
+from sitegen import troubleshooting
 from sitegen.content import MAX_TAGS
 from sitegen.model import Problem
 from sitegen.troubleshooting import ENTRIES, FALLBACKS, anchor_for, parse_line, with_link
 
 from conftest import paper_text
 from test_docs import DOCS, code_blocks, heading_anchors
+from test_hostile import run as run_in
 
 PAGE = DOCS / "troubleshooting.md"
 HOSTILE = Path(__file__).parent / "hostile"
@@ -26,14 +27,8 @@ PROBLEM_LINE = re.compile(r"^(error|rejected|failed|not found): |^sitegen [a-z]+
 
 
 def run(root: Path, *args: str, capsys) -> tuple[int, list[str]]:
-    old = os.getcwd()
-    os.chdir(root)
-    try:
-        status = cli.main(list(args))
-    finally:
-        os.chdir(old)
-    captured = capsys.readouterr()
-    return status, (captured.out + captured.err).splitlines()
+    status, output = run_in(root, *args, capsys=capsys)
+    return status, output.splitlines()
 
 
 def linked(lines: list[str]) -> list[tuple[str, str | None]]:
