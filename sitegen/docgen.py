@@ -142,13 +142,17 @@ def _render_command(lines: list[str], path: str, summary: str, parser: argparse.
     if parser.description:
         lines += [parser.description, ""]
     lines += ["```", _usage(parser), "```", ""]
-    rows = _argument_rows(parser)
-    if rows:
-        lines += ["| argument | meaning |", "|---|---|"]
-        lines += [f"| {_cell(name)} | {_cell(text)} |" for name, text in rows]
-        lines.append("")
+    lines += _argument_table(parser)
     for name, help_text, sub in _subparsers(parser):
         _render_command(lines, f"{path} {name}", help_text, sub, level + 1)
+
+
+def _argument_table(parser: argparse.ArgumentParser) -> list[str]:
+    """The lines of a command's argument table (none when it takes no arguments)."""
+    rows = _argument_rows(parser)
+    if not rows:
+        return []
+    return ["| argument | meaning |", "|---|---|", *(f"| {_cell(name)} | {_cell(text)} |" for name, text in rows), ""]
 
 
 def render_cli_reference(parser: argparse.ArgumentParser | None = None) -> str:
@@ -175,11 +179,7 @@ def render_cli_reference(parser: argparse.ArgumentParser | None = None) -> str:
     ]
     lines += [f"| [`{name}`](#sitegen-{name}) | {_cell(help_text)} |" for name, help_text, _ in _subparsers(parser)]
     lines.append("")
-    rows = _argument_rows(parser)
-    if rows:
-        lines += ["| argument | meaning |", "|---|---|"]
-        lines += [f"| {_cell(name)} | {_cell(text)} |" for name, text in rows]
-        lines.append("")
+    lines += _argument_table(parser)
     for name, help_text, sub in _subparsers(parser):
         _render_command(lines, f"sitegen {name}", help_text, sub, 2)
     return "\n".join(lines).rstrip("\n") + "\n"
