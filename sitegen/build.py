@@ -19,17 +19,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+import jinja2
+
 from .buildstate import CACHE_DIR, CODE_VERSION, BuildState, Signature, load_state, read_papers, save_state, signature
-from .citation import write_citations
+from .citation import citation_files
 from .config import Config
 from .content import duplicate_problems
-from .feeds import FeedLinks, write_feeds
-from .fingerprint import page_digest, paper_digest
+from .feeds import FeedLinks, publishing_files
+from .fingerprint import adopt_paper_digest, page_digest, paper_digest, paper_digest_parts
 from .markdown import render_markdown
 from .model import Problem, ProblemsError
-from .parallel import render_all, worker_count
+from .parallel import Background, render_all, worker_count
 from .render import make_environment, render_page
-from .search import write_search_index
+from .search import search_globals, write_search_index
 from .site import Group, Month, PaperView, Site, Year, assemble, paginate
 from .textfiles import write_text_atomic
 from .theming import ThemeChain, fingerprinted_name, resolve_theme, static_files, template_dirs
@@ -80,7 +82,7 @@ def load_site(config: Config, state: BuildState | None = None) -> Site:
 def _read_content(config: Config, state: BuildState):
     if not config.papers_dir.is_dir():
         raise ProblemsError([Problem(str(config.papers_dir), None, "no such folder: put papers in content/papers/")])
-    papers, problems, changed = read_papers(config.papers_dir, state)
+    papers, problems, changed = read_papers(config.papers_dir, state, cached_markdown(state))
     problems = problems + duplicate_problems(papers, config.papers_dir)
     if problems:
         raise ProblemsError(problems)
@@ -102,7 +104,7 @@ def cached_markdown(state: BuildState) -> Callable[[str], str]:
 
 def _assemble(config: Config, papers, state: BuildState) -> Site:
     memo = state.markdown
-    site = assemble(config, papers, cached_markdown(state), tag_memo=state.tags)
+    site = assemble(config, papers, cached_markdown(state), tag_memo=state.tags, related_memo=state.related, cite_memo=state.citations)
     live = {view.paper.body for view in site.papers}
     for text in [text for text in memo if text not in live]:  # forget what no paper says any more
         del memo[text]
@@ -257,35 +259,46 @@ def _build(config: Config, out_dir: Path, state: BuildState, persistent: bool, s
         state.tags.clear()  # tag rules may have changed
         state.paper_digests.clear()
     site = _assemble(config, papers, state)
-    watch.lap("assemble (markdown, tags)", "search index")
+    watch.lap("assemble (markdown, tags, related)", "find changed pages")
     target = out_dir.parent / f".{out_dir.name}.{'overlay' if warm else 'building'}-{os.getpid()}"
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
+    side = None
     try:
         env = make_environment(config, chain, copy_static(config, chain, target))
-        env.globals["search"] = write_search_index(site, target, previous=out_dir if out_dir.is_dir() else None)
-        watch.lap("search index", "find changed pages")
+        env.globals["search"] = search_globals(config)
         digest = hashlib.sha1(f"{base_digest}{env.globals['search']!r}".encode()).hexdigest()
         pages = list(iter_pages(site))
         feed_links = FeedLinks(site)
         for url, _, context in pages:
             context.setdefault("current_path", url)
             context.setdefault("feeds", feed_links(url))
-        for view in site.papers:
-            paper_digest(view, state.paper_digests)
+        page_urls = [url for url, _, _ in pages]
+        written: dict[str, Signature] = {}  # what a cold build wrote, so as not to look it up again
+        previous = out_dir if out_dir.is_dir() else None
+        side = Background(lambda: _write_side_files(site, target, page_urls, previous, state if warm else None),
+                          fork=len(pages) >= BACKGROUND_FROM)
         for slug in state.paper_digests.keys() - {view.paper.slug for view in site.papers}:
             del state.paper_digests[slug]
-        digests = {url: page_digest(digest, url, template, context) for url, template, context in pages}
-        dirty = [page for page in pages if not warm or state.pages.get(page[0]) != digests[page[0]]
-                 or not _unchanged_output(out_dir, state, page[0])]
-        watch.lap("find changed pages", "render")
-        _render_pages(env, dirty, target, watch.progress, keep_items=not persistent)
-        watch.lap(f"render {len(dirty)} pages", "feeds, sitemap, citations")
-        write_feeds(site, target, [url for url, _, _ in pages])
-        write_citations(site, target)  # /papers/<slug>/cite.bib and /papers.bib (citation.py)
+        if warm and state.global_digest == base_digest:  # some pages may be as they were: find them
+            for view in site.papers:
+                paper_digest(view, state.paper_digests)
+            seen: dict = {}
+            digests = {url: page_digest(digest, url, template, context, seen) for url, template, context in pages}
+            dirty = [page for page in pages if state.pages.get(page[0]) != digests[page[0]] or not _unchanged_output(out_dir, state, _relative(page[0]))]
+            watch.lap("find changed pages", "render")
+            _render_pages(env, dirty, target, watch.progress, keep_items=not persistent)
+        else:  # every page renders: the workers digest what they render
+            watch.lap("find changed pages", "render")
+            dirty = pages
+            digests = _render_every_page(env, pages, target, digest, state.paper_digests, watch.progress, not persistent, written)
+        watch.lap(f"render {len(dirty)} pages", "search index, feeds, citations")
+        extras, side_written = side.result()
+        written.update(side_written)
+        side = None
         (target / ".nojekyll").write_bytes(b"")
-        watch.lap("feeds, sitemap, citations", "write output")
-        expected = {_relative(url) for url, _, _ in pages}
+        watch.lap("search index, feeds, citations (beside the render)", "write output")
+        expected = {_relative(url) for url in page_urls} | set(extras)
         if committing is not None:
             committing()
         if warm:
@@ -295,12 +308,14 @@ def _build(config: Config, out_dir: Path, state: BuildState, persistent: bool, s
             _swap_in(target, out_dir)
         watch.lap("write output")
     except BaseException:
+        if side is not None:
+            side.cancel()
         if not (target / MERGE_PLAN).exists():  # a merge begun is finished by the next build instead
             shutil.rmtree(target, ignore_errors=True)
         raise
-    state.out_dir, state.global_digest, state.pages, state.stale = str(out_dir), base_digest, digests, False
+    state.out_dir, state.global_digest, state.pages, state.extras, state.stale = str(out_dir), base_digest, digests, extras, False
     if not warm:
-        state.outputs = _scan_outputs(out_dir)
+        state.outputs = _scan_outputs(out_dir, written)
     if persistent:
         save_state(config.root, state)
     watch.lap("save cache")
@@ -308,52 +323,149 @@ def _build(config: Config, out_dir: Path, state: BuildState, persistent: bool, s
                        site=site, env=env, changed=changed)
 
 
-def _render_pages(env, pages: list[tuple[str, str, dict]], target: Path, progress: Progress | None = None,
-                  keep_items: bool = False) -> None:
+BACKGROUND_FROM = 2000  # pages: below this, forking a process for the side files costs more than it saves
+
+
+def _write_side_files(site: Site, target: Path, page_urls: list[str], previous: Path | None,
+                      state: BuildState | None) -> tuple[dict[str, str], dict[str, Signature]]:
+    """The search index, feeds, sitemap and citation files, written while the pages render.
+    Returns every feed, sitemap and citation file's name -> sha1 of its bytes, and the
+    signatures of those written. With the `state` of a warm build, a file whose bytes and output
+    copy are as the last build left them is not written again (the merge would only compare it)."""
+    write_search_index(site, target, previous=previous)
+    files = {**publishing_files(site, page_urls), **citation_files(site.papers)}
+    digests, written = {}, {}
     made: set[Path] = set()
+    for url, text in files.items():
+        relative = url.lstrip("/")
+        data = text.encode("utf-8")
+        digests[relative] = hashlib.sha1(data).hexdigest()
+        if state is not None and previous is not None and state.extras.get(relative) == digests[relative] \
+                and _unchanged_output(previous, state, relative):
+            continue
+        written[relative] = _write_new(target / relative, data, made)
+    return digests, written
+
+
+def _write_new(path: Path, data: bytes, made: set[Path]) -> Signature:
+    """Write an output file (making its folder unless `made` holds it); return its signature,
+    taken from the open file (the cold build records every file it writes without a walk)."""
+    if path.parent not in made:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        made.add(path.parent)
+    with open(path, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        stat = os.fstat(handle.fileno())
+    return (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+
+
+def _render_pages(env, pages: list[tuple[str, str, dict]], target: Path, progress: Progress | None = None,
+                  keep_items: bool = False, record: Callable[[str, str, dict], Any] | None = None,
+                  done_before: int = 0, total: int | None = None, written: dict[str, Signature] | None = None) -> dict[str, Any]:
+    """Render and write `pages`, on every core when there are many. With `record`, return
+    url -> record(url, template, context) for each page, computed where the page rendered;
+    `written` gets the signature of every file written."""
+    made: set[Path] = set()
+    found: dict[str, Any] = {}
+    signatures: dict[str, Signature] = {}
 
     def render_one(index: int) -> None:
         url, template, context = pages[index]
         html = render_page(env, template, context)
-        path = output_file(target, url)
-        if path.parent not in made:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            made.add(path.parent)
-        path.write_bytes(html.encode("utf-8"))
+        signatures[_relative(url)] = _write_new(output_file(target, url), html.encode("utf-8"), made)
+        if record is not None:
+            found[url] = record(url, template, context)
 
-    report = (lambda done: progress("render", done, len(pages))) if progress is not None else None
+    total = len(pages) if total is None else total
+    report = (lambda done: progress("render", done_before + done, total)) if progress is not None else None
     memo = getattr(env.globals.get("paper_item"), "memo", None)
-    collect = (lambda: memo) if keep_items and memo is not None else None
-    collected = render_all(len(pages), render_one, worker_count(len(pages)), report, collect)
-    if collect is not None:
-        for items in collected:
-            memo.update(items)  # list entries rendered by the workers, for `sitegen serve`'s next update
+    keep = keep_items and memo is not None
+    def collect() -> tuple:  # in a worker: what the parent keeps
+        return memo if keep else None, found, signatures if written is not None else None
+
+    for items, recorded, signed in render_all(len(pages), render_one, worker_count(len(pages)), report, collect):
+        if items:
+            memo.update(items)  # list entries rendered by the workers, for later pages and `sitegen serve`
+        found.update(recorded)
+        signatures.update(signed or {})
+    if written is not None:
+        written.update(signatures)
+    return found
+
+
+def _render_every_page(env, pages: list[tuple[str, str, dict]], target: Path, digest: str, paper_memo: dict,
+                       progress: Progress | None, keep_items: bool, written: dict[str, Signature]) -> dict[str, str]:
+    """Render every page in two rounds and return their digests: first the papers' pages, each
+    with its list entry and its digest, then the other pages, which show those entries and are
+    digested from those digests. So each is made once, by the worker that rendered the paper,
+    instead of once in every worker."""
+    papers = [page for page in pages if "paper" in page[2]]
+    others = [page for page in pages if "paper" not in page[2]]
+    paper_item = env.globals["paper_item"]
+    seen: dict = {}  # for page_digest, in each worker
+
+    def paper_round(url: str, template: str, context: dict) -> tuple[str, tuple[str, str]]:
+        view = context["paper"]
+        try:
+            paper_item(view)  # for the list pages of the second round
+        except jinja2.TemplateError:
+            pass  # the first list page to show it fails too, and names the template and line
+        parts = paper_digest_parts(view, paper_memo)
+        return page_digest(digest, url, template, context, seen), parts
+
+    first = _render_pages(env, papers, target, progress, keep_items=True, record=paper_round, total=len(pages), written=written)
+    for url, template, context in papers:
+        adopt_paper_digest(context["paper"], paper_memo, first[url][1])
+    digests = {url: found[0] for url, found in first.items()}
+    digests.update(_render_pages(env, others, target, progress, keep_items, done_before=len(papers), total=len(pages), written=written,
+                                 record=lambda url, template, context: page_digest(digest, url, template, context, seen)))
+    return digests
 
 
 def _relative(url: str) -> str:
-    return str(output_file(Path(), url))
+    """A page's output file relative to the output folder, as output_file names it."""
+    relative = url.lstrip("/")
+    return relative + "index.html" if url.endswith("/") else relative
 
 
-def _scan_outputs(out_dir: Path) -> dict[str, Signature]:
+def _scan_outputs(out_dir: Path, known: dict[str, Signature]) -> dict[str, Signature]:
+    """Every file under out_dir (relative path) -> its signature, looked up unless `known`."""
     found: dict[str, Signature] = {}
-    for folder, _, files in os.walk(out_dir):
-        for name in files:
-            path = Path(folder, name)
-            sig = signature(path)
-            if sig is not None:
-                found[str(path.relative_to(out_dir))] = sig
+    folders = [("", str(out_dir))]
+    while folders:
+        relative, folder = folders.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                name = relative + entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append((name + "/", entry.path))
+                elif name in known:
+                    found[name] = known[name]
+                else:
+                    try:
+                        stat = entry.stat()
+                    except OSError:
+                        continue
+                    found[name] = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
     return found
 
 
 def _outputs_intact(out_dir: Path, state: BuildState) -> bool:
     """Every file the last build wrote is still there, untouched."""
-    return all(signature(out_dir / name) == sig for name, sig in state.outputs.items())
+    return all(_unchanged_output(out_dir, state, name) for name in state.outputs)
 
 
-def _unchanged_output(out_dir: Path, state: BuildState, url: str) -> bool:
-    name = _relative(url)
+def _unchanged_output(out_dir: Path, state: BuildState, name: str) -> bool:
+    """The output file `name` (relative) is as the last build wrote it."""
     sig = state.outputs.get(name)
-    return sig is not None and signature(out_dir / name) == sig
+    if sig is None:
+        return False
+    try:
+        stat = os.stat(os.path.join(out_dir, name))
+    except OSError:
+        return False
+    return (stat.st_mtime_ns, stat.st_size, stat.st_ino) == sig
 
 
 MERGE_PLAN = ".sitegen-merge.json"  # in an overlay being merged: what a killed merge still had to do

@@ -1,5 +1,6 @@
 """What one build remembers for the next: parsed papers by file signature, rendered Markdown,
-derived tags, and a digest of every page's inputs and every output file.
+derived tags, related papers and citation keys, and a digest of every page's inputs and every
+output file.
 
 `sitegen serve` keeps one BuildState in memory; `sitegen build` keeps it in
 `.sitegen-cache/build.pickle` beside sitegen.yaml. A state written by another version of sitegen
@@ -14,6 +15,7 @@ import pickle
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from . import __version__
 
@@ -32,7 +34,10 @@ def _code_version() -> str:
 
 
 CODE_VERSION = _code_version()
+from .collector import collector_paused
+from .content import parse_paper
 from .model import Paper, Problem
+from .parallel import can_fork, map_forked
 from .textfiles import read_utf8
 
 CACHE_DIR = ".sitegen-cache"
@@ -53,7 +58,17 @@ class BuildState:
     pages: dict[str, str] = field(default_factory=dict)  # url -> digest of its inputs
     outputs: dict[str, Signature] = field(default_factory=dict)  # relative path -> signature when written
     paper_digests: dict[str, tuple[Paper, str]] = field(default_factory=dict)  # fingerprint.paper_digest's memo
+    related: dict = field(default_factory=dict)  # related.similar's memo
+    citations: dict = field(default_factory=dict)  # citation.assign_cite_keys's memo
+    extras: dict[str, str] = field(default_factory=dict)  # feed, sitemap, citation file -> sha1 of the bytes last written
     stale: bool = False  # a build read the content but did not finish: the next one checks every page
+
+    def __getstate__(self) -> dict:
+        """What is worth keeping on disk: not related.similar's word counts of every text (as
+        long to pickle and load as they save; `sitegen serve` keeps them in memory)."""
+        kept = dict(self.__dict__)
+        kept["related"] = {key: value for key, value in self.related.items() if key != "words"}
+        return kept
 
 
 def signature(path: Path) -> Signature | None:
@@ -64,39 +79,60 @@ def signature(path: Path) -> Signature | None:
     return (stat.st_mtime_ns, stat.st_size, stat.st_ino)
 
 
-def read_papers(folder: Path, state: BuildState) -> tuple[list[Paper], list[Problem], bool]:
-    """Every content file, parsed again only when its signature changed; True if any changed."""
-    from .content import parse_paper
+Entry = tuple[Signature | None, Paper | None, list[Problem]]
+PARALLEL_READ_FROM = 2000  # files to parse: below this, forked readers cost more than they save
 
+
+def read_papers(folder: Path, state: BuildState, render_markdown: Callable[[str], str] | None = None) -> tuple[list[Paper], list[Problem], bool]:
+    """Every content file, parsed again only when its signature changed; True if any changed.
+    With `render_markdown`, the body of every file parsed is rendered too, into
+    `state.markdown`: both run on every core when many files changed (a first build)."""
     papers: list[Paper] = []
     problems: list[Problem] = []
-    seen: dict[str, tuple[Signature, Paper | None, list[Problem]]] = {}
-    changed = False
+    seen: dict[str, Entry] = {}
     with os.scandir(folder) as entries:
         names = sorted(entry.name for entry in entries if entry.name.endswith(".md") and not entry.name.startswith("."))
+    signatures = {name: signature(folder / name) for name in names}
+    stale = [name for name in names if signatures[name] is None or (state.files.get(name) or (None,))[0] != signatures[name]]
+    parsed = _parse_files(folder, stale, signatures, render_markdown)
     for name in names:
-        path = folder / name
-        sig = signature(path)
-        cached = state.files.get(name)
-        if sig is not None and cached is not None and cached[0] == sig:
-            entry = cached
+        if name in parsed:
+            entry, html = parsed[name]
+            if html is not None and entry[1] is not None:
+                state.markdown[entry[1].body] = html
         else:
-            changed = True
-            text, problem = read_utf8(path)
-            entry = (sig, *parse_paper(text, str(path), path.stem)) if text is not None else (sig, None, [problem])
+            entry = state.files[name]
         seen[name] = entry
         problems.extend(entry[2])
         if entry[1] is not None:
             papers.append(entry[1])
-    changed = changed or seen.keys() != state.files.keys()
+    changed = bool(stale) or seen.keys() != state.files.keys()
     state.files = seen
     return papers, problems, changed
+
+
+def _parse_files(folder: Path, names: list[str], signatures: dict[str, Signature | None],
+                 render_markdown: Callable[[str], str] | None) -> dict[str, tuple[Entry, str | None]]:
+    def parse(name: str) -> tuple[Entry, str | None]:
+        path = folder / name
+        text, problem = read_utf8(path)
+        if text is None:
+            return (signatures[name], None, [problem]), None
+        paper, found = parse_paper(text, str(path), path.stem)
+        html = render_markdown(paper.body) if paper is not None and render_markdown is not None else None
+        return (signatures[name], paper, found), html
+
+    workers = min(os.cpu_count() or 1, 2 if len(names) >= PARALLEL_READ_FROM else 1)
+    if workers < 2 or not can_fork():
+        return {name: parse(name) for name in names}
+    halves = [names[start::workers] for start in range(workers)]
+    return dict(pair for part in map_forked(lambda half: [(name, parse(name)) for name in half], halves) for pair in part)
 
 
 def load_state(root: Path) -> BuildState:
     path = root / CACHE_DIR / STATE_FILE
     try:
-        with open(path, "rb") as handle:
+        with open(path, "rb") as handle, collector_paused():
             state = pickle.load(handle)
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
         return BuildState()
@@ -110,8 +146,9 @@ def save_state(root: Path, state: BuildState) -> None:
         folder.mkdir(exist_ok=True)
         (folder / ".gitignore").write_text("*\n", encoding="utf-8")
         tmp = folder / f".{STATE_FILE}.{os.getpid()}"
-        with open(tmp, "wb") as handle:
+        with open(tmp, "wb") as handle, collector_paused():
             pickle.dump(state, handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, folder / STATE_FILE)
     except OSError:
         pass
+

@@ -21,7 +21,6 @@ import calendar
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 import bibtexparser
@@ -32,7 +31,7 @@ from slugify import slugify
 from .latex_text import latex_to_text
 from .mathml import split_math, title_text
 
-__all__ = ["assign_cite_keys", "bibtex", "original_entry", "original_fields", "venue_kind", "write_citations"]
+__all__ = ["assign_cite_keys", "bibtex", "original_entry", "original_fields", "venue_kind", "citation_files"]
 
 _TITLE_STOP_WORDS = frozenset(
     "a an the on of in for to and with towards toward from at by is are do does can how what why when via "
@@ -330,14 +329,3 @@ def citation_files(views: Iterable[Any]) -> dict[str, str]:
         entries.append(entry)
     files["/papers.bib"] = "\n".join(entries)
     return files
-
-
-def write_citations(site: Any, out_dir: Path) -> None:
-    """Write every paper's cite.bib and the site-wide papers.bib into the build output."""
-    for path, text in citation_files(site.papers).items():
-        target = out_dir / path.lstrip("/")
-        try:
-            target.write_bytes(text.encode("utf-8"))
-        except FileNotFoundError:  # the page's folder is not in this build's output yet
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(text.encode("utf-8"))

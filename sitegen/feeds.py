@@ -11,7 +11,6 @@ import json
 import re
 from dataclasses import dataclass
 import xml.etree.ElementTree as ET
-from pathlib import Path
 from typing import Iterable, Sequence
 from urllib.parse import urlsplit
 
@@ -28,12 +27,37 @@ EPOCH = "1970-01-01T00:00:00Z"  # `updated` of a feed with no papers: still a va
 _XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _PAGED = re.compile(r"page/\d+/$")
+# What XML 1.0 may not hold at all, not even as a character reference (&#1; is as ill-formed as a
+# raw U+0001): C0 controls but tab, newline and carriage return, lone surrogates, U+FFFE, U+FFFF.
+_NOT_XML_CHAR = re.compile("[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]")
+_LONE_SURROGATE = re.compile("[\uD800-\uDFFF]")
 _TAG_PAGE = re.compile(r"^/tags/([^/]+)/")
 
 
 def has_host(base_url: str) -> bool:
     """True when base_url is a full URL, so absolute links (feeds, sitemap) can be made."""
     return bool(urlsplit(base_url).netloc)
+
+
+def xml_safe(text: str) -> str:
+    """`text` with every character XML 1.0 forbids replaced, so a feed stays well-formed whatever
+    a paper's body holds (front matter refuses such characters; a Markdown body is prose and
+    keeps them). Replaced, not dropped: U+FFFD shows a reader that something stood there and
+    never joins the words on either side, as markdown-it does for U+0000 and Go's encoding/xml
+    (Hugo's feeds) for all of them. Vertical tab and form feed, left by text copied out of PDFs,
+    are whitespace and become a space."""
+    if _NOT_XML_CHAR.search(text) is None:  # the common case: one scan, no copy
+        return text
+    return _NOT_XML_CHAR.sub(lambda m: " " if m.group() in "\x0b\x0c" else "\ufffd", text)
+
+
+def json_safe(text: str) -> str:
+    """`text` with lone surrogates replaced by U+FFFD: json.dumps passes them through when not
+    escaping to ASCII, and no UTF-8 file could hold the document (control characters it escapes
+    itself, and JSON allows U+FFFE and U+FFFF)."""
+    if _LONE_SURROGATE.search(text) is None:
+        return text
+    return _LONE_SURROGATE.sub("\ufffd", text)
 
 
 def absolute(base_url: str, path: str) -> str:
@@ -76,7 +100,7 @@ def atom_feed(site: Site, papers: Sequence[PaperView], *, title: str, page_path:
     for view in papers:
         feed.append(_atom_entry(base, view))
     ET.indent(feed)
-    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="unicode") + "\n"
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + xml_safe(ET.tostring(feed, encoding="unicode")) + "\n"
 
 
 def _atom_entry(base: str, view: PaperView) -> ET.Element:
@@ -124,7 +148,7 @@ def json_feed(site: Site, papers: Sequence[PaperView], *, title: str, page_path:
         document["description"] = site.config.description
     document["language"] = site.config.language
     document["items"] = [_json_item(base, view) for view in papers]
-    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    return json_safe(json.dumps(document, ensure_ascii=False, indent=2)) + "\n"
 
 
 def _json_item(base: str, view: PaperView) -> dict:
@@ -238,7 +262,7 @@ def _urlset(base_url: str, entries: list[tuple[str, PaperDate | None]]) -> str:
 
 def _xml(root: ET.Element) -> str:
     ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + xml_safe(ET.tostring(root, encoding="unicode")) + "\n"
 
 
 def robots_txt(base_url: str) -> str:
@@ -260,11 +284,3 @@ def publishing_files(site: Site, page_paths: Iterable[str], max_urls: int = SITE
     files.update(feed_files(site))
     files.update(sitemap_files(base, [(path, lastmod_for(dates, path)) for path in listed], max_urls))
     return files
-
-
-def write_feeds(site: Site, out_dir: Path, page_paths: Iterable[str]) -> None:
-    """Write feeds, sitemap and robots.txt into the build output."""
-    for path, text in publishing_files(site, page_paths).items():
-        target = out_dir / path.lstrip("/")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8", newline="\n")

@@ -28,45 +28,93 @@ def paper_digest(view: PaperView, memo: dict[str, tuple[Any, str]] | None = None
     if digest is None:
         own = memo.get(view.paper.slug) if memo is not None else None
         if own is None or own[0] != view.paper:
-            parts = [_shallow(value) for key, value in view.__dict__.items() if key not in SITE_DERIVED and key != "_digest"]
-            own = (view.paper, hashlib.sha1(repr(parts).encode("utf-8", "surrogatepass")).hexdigest())
+            parts = [_shallow(value) for key, value in view.__dict__.items() if key not in SITE_DERIVED and key not in _PRIVATE]
+            own = (view.paper, _sha1(repr(parts)))
             if memo is not None:
                 memo[view.paper.slug] = own
         shared = [_shallow(getattr(view, key)) for key in SITE_DERIVED]
-        digest = hashlib.sha1(repr((own[1], shared)).encode("utf-8", "surrogatepass")).hexdigest()
-        view.__dict__["_digest"] = digest
+        digest = view.__dict__["_digest"] = _sha1(repr((own[1], shared)))
     return digest
 
 
+_PRIVATE = ("_digest", "_ref")  # what paper_digest and _shallow keep in a view's __dict__
+
+
+def paper_digest_parts(view: PaperView, memo: dict[str, tuple[Any, str]]) -> tuple[str, str]:
+    """(digest of the paper's own parts, whole digest), for a render worker to send back to the
+    process that keeps `memo` (see adopt_paper_digest)."""
+    whole = paper_digest(view, memo)
+    own = memo.get(view.paper.slug)
+    if own is None or own[0] != view.paper:  # digested before `memo` was given
+        view.__dict__.pop("_digest")
+        whole = paper_digest(view, memo)
+        own = memo[view.paper.slug]
+    return own[1], whole
+
+
+def adopt_paper_digest(view: PaperView, memo: dict[str, tuple[Any, str]], parts: tuple[str, str]) -> None:
+    """Take the digests another process computed for this view (paper_digest_parts)."""
+    memo[view.paper.slug] = (view.paper, parts[0])
+    view.__dict__["_digest"] = parts[1]
+
+
+def _sha1(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def _shallow(value: Any) -> Any:
+    """A view's field in a repr-able form: papers it points at by URL, title and date, and
+    small records (author, tag, link references) as tuples (a dataclass repr costs far more)."""
     if isinstance(value, PaperView):
-        return ("ref", value.url, value.title, str(value.date))
-    if isinstance(value, (list, tuple)) and value and isinstance(value[0], PaperView):
-        return tuple(_shallow(item) for item in value)
+        ref = value.__dict__.get("_ref")
+        if ref is None:
+            ref = value.__dict__["_ref"] = ("ref", value.url, value.title, str(value.date))
+        return ref
+    if isinstance(value, (list, tuple)) and value:
+        first = value[0]
+        if isinstance(first, PaperView):
+            return tuple(_shallow(item) for item in value)
+        if dataclasses.is_dataclass(first) and type(first).__dataclass_params__.frozen:  # type: ignore[attr-defined]
+            return tuple((type(item).__name__, *vars(item).values()) for item in value)
     return value
 
 
-def _plain(value: Any) -> Any:
-    """A repr-able, deterministic form of a context value; groups by name and count only."""
+def _plain(value: Any, seen: dict[int, Any]) -> Any:
+    """A repr-able, deterministic form of a context value; groups by name and count only.
+    `seen` remembers the form of lists already met in this pass by identity (every page of a
+    site shares its feed list, every page of a tag the tag's)."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None or kind is float:
+        return value
+    if kind is PaperView:
+        return paper_digest(value)
+    if kind is list or kind is tuple:
+        if not value or type(value[0]) is str:  # e.g. every page URL of a long pagination
+            return tuple(value)
+        known = seen.get(id(value))
+        if known is not None and known[0] is value:
+            return known[1]
+        plain = tuple(_plain(item, seen) for item in value)
+        seen[id(value)] = (value, plain)
+        return plain
+    if kind is Pagination:  # its URLs follow from the first and the number of pages
+        return ("pagination", value.page, value.pages, value.urls[0], value.per_page)
     if isinstance(value, PaperView):
         return paper_digest(value)
-    if isinstance(value, Pagination):  # its URLs follow from the first and the number of pages
-        return ("pagination", value.page, value.pages, value.urls[0], value.per_page)
     if isinstance(value, Group):
         months = getattr(value, "months", None)
-        return ("group", value.name, value.url, len(value.papers), _plain(months) if months else None)
-    if isinstance(value, (list, tuple)):
-        if not value or isinstance(value[0], str):  # e.g. every page URL of a long pagination
-            return tuple(value)
-        return tuple(_plain(item) for item in value)
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        return value
+        return ("group", value.name, value.url, len(value.papers), _plain(months, seen) if months else None)
     if isinstance(value, dict):
-        return tuple(sorted((str(key), _plain(item)) for key, item in value.items()))
+        return tuple(sorted((str(key), _plain(item, seen)) for key, item in value.items()))
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return (type(value).__name__, tuple((f.name, _plain(getattr(value, f.name))) for f in dataclasses.fields(value)))
+        if type(value).__dataclass_params__.frozen:  # type: ignore[attr-defined]
+            return (kind.__name__, *(_plain(item, seen) for item in vars(value).values()))
+        return (kind.__name__, tuple((f.name, _plain(getattr(value, f.name), seen)) for f in dataclasses.fields(value)))
     return value
 
 
-def page_digest(global_digest: str, url: str, template: str, context: dict) -> str:
-    return hashlib.sha1(repr((global_digest, url, template, _plain(context))).encode("utf-8", "surrogatepass")).hexdigest()
+def page_digest(global_digest: str, url: str, template: str, context: dict, seen: dict[int, Any] | None = None) -> str:
+    """The digest of one page's inputs; pass the same `seen` (a dict) for all the pages of a
+    build to share the work on lists many pages show."""
+    plain = tuple(sorted((key, _plain(item, {} if seen is None else seen)) for key, item in context.items()))
+    return _sha1(repr((global_digest, url, template, plain)))

@@ -1,4 +1,5 @@
-"""Rendering pages on every core: forked workers render interleaved slices of the page list.
+"""Work on every core: forked workers render interleaved slices of the page list (and read
+the content files, and write the side files while the pages render).
 
 Workers inherit the assembled site and the template environment through fork (nothing is
 pickled but the problems of a failed page), render their pages and write them to disk. Where
@@ -10,6 +11,7 @@ import gc
 import multiprocessing
 import os
 import sys
+import traceback
 from typing import Any, Callable
 
 from .model import Problem, ProblemsError
@@ -21,8 +23,12 @@ REPORT_EVERY = 250  # pages between progress reports
 _JOB: tuple[Callable[[int], None], int, int, Any, Callable[[], Any] | None] | None = None
 
 
+def can_fork() -> bool:
+    return sys.platform == "linux" and "fork" in multiprocessing.get_all_start_methods()
+
+
 def worker_count(pages: int) -> int:
-    if sys.platform != "linux" or "fork" not in multiprocessing.get_all_start_methods():
+    if not can_fork():
         return 1
     return max(1, min(os.cpu_count() or 1, pages // MIN_PAGES_PER_WORKER))
 
@@ -73,3 +79,82 @@ def render_all(count: int, render_one: Callable[[int], None], workers: int,
     if problems:
         raise ProblemsError(problems)
     return [collected for _, collected in results]
+
+
+_MAPPED: Callable[[Any], Any] | None = None  # the function of the current map_forked call, for its workers
+
+
+def map_forked(function: Callable[[Any], Any], items: list[Any]) -> list[Any]:
+    """[function(item) for item in items], each call in its own forked process (the function
+    and what it needs are inherited; only the items and the results are pickled)."""
+    global _MAPPED
+    _MAPPED = function
+    gc.freeze()
+    try:
+        with multiprocessing.get_context("fork").Pool(len(items)) as pool:
+            return pool.map(_run_mapped, items, chunksize=1)
+    finally:
+        gc.unfreeze()
+        _MAPPED = None
+
+
+def _run_mapped(item: Any) -> Any:
+    return _MAPPED(item)  # type: ignore[misc]
+
+
+class Background:
+    """A job running in a forked child while this process goes on (the search index and the
+    feeds and citations are written while the pages render). The child inherits everything
+    through fork and sends back only the job's result; where fork is unavailable the job runs
+    here when its result is asked for, and so does a job too small to be worth a process."""
+
+    def __init__(self, job: Callable[[], Any], fork: bool = True) -> None:
+        self._job: Callable[[], Any] | None = job
+        self._process = None
+        if not fork or not can_fork() or (os.cpu_count() or 1) < 2:
+            return
+        context = multiprocessing.get_context("fork")
+        self._results, sender = context.Pipe(duplex=False)
+        gc.freeze()  # as render_all: the child's collector must not copy every inherited object
+        try:
+            self._process = context.Process(target=_run_background, args=(job, sender), daemon=True)
+            self._process.start()
+        finally:
+            gc.unfreeze()
+        sender.close()
+        self._job = None
+
+    def result(self) -> Any:
+        """Wait for the job; its problems are raised here, as if it had run in this process."""
+        if self._process is None:
+            job, self._job = self._job, None
+            return job() if job is not None else None
+        try:
+            kind, value = self._results.recv()
+        except EOFError:
+            kind, value = "error", f"the process was killed (exit code {self._process.exitcode})"
+        finally:
+            self._process.join()
+            self._results.close()
+        if kind == "problems":
+            raise ProblemsError(value)
+        if kind == "error":
+            raise RuntimeError(f"a background build job failed:\n{value}")
+        return value
+
+    def cancel(self) -> None:
+        """Stop the job (the build failed elsewhere); nothing it wrote is kept by the caller."""
+        if self._process is not None and self._process.is_alive():
+            self._process.kill()
+            self._process.join()
+
+
+def _run_background(job: Callable[[], Any], sender: Any) -> None:
+    try:
+        outcome: tuple[str, Any] = ("ok", job())
+    except ProblemsError as err:
+        outcome = ("problems", err.problems)
+    except BaseException:  # noqa: BLE001 - reported to the parent, which raises it
+        outcome = ("error", traceback.format_exc())
+    sender.send(outcome)
+    sender.close()

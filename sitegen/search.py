@@ -6,17 +6,16 @@ contributes to each field and writes /search/meta.json and the files under /sear
 """
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 import os
 import shutil
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from .config import SEARCH_FIELDS
+from .collector import collector_paused
+from .config import SEARCH_FIELDS, Config
 from .render import date_display, date_iso
 from .search_index import LunrIndex, build_index
 from .search_shards import DOCS_PER_CHUNK, SHARD_BYTES, search_files
@@ -89,17 +88,10 @@ def index_version(documents: Sequence[SearchDocument], boosts: dict[str, float])
     return digest.hexdigest()[:12]
 
 
-@contextmanager
-def _collector_paused():
-    """Indexing creates millions of small objects and no cycles; the cyclic garbage collector,
-    re-scanning them again and again, would take a third of the time or more."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
+def search_globals(config: Config) -> SearchGlobals:
+    """What templates see as `search`: known before the index is written (it is written while
+    the pages render)."""
+    return SearchGlobals(config.search.enabled)
 
 
 def write_search_index(site: Site, out_dir: Path, previous: Path | None = None, memo: dict | None = None) -> SearchGlobals:
@@ -112,8 +104,8 @@ def write_search_index(site: Site, out_dir: Path, previous: Path | None = None, 
     """
     settings = site.config.search
     if not settings.enabled:
-        return SearchGlobals(False)
-    with _collector_paused():
+        return search_globals(site.config)
+    with collector_paused():
         documents = [search_document(view) for view in site.papers]
         version = index_version(documents, settings.boosts)
         folder = out_dir / "search"
@@ -124,7 +116,7 @@ def write_search_index(site: Site, out_dir: Path, previous: Path | None = None, 
         else:
             files = search_files(index_documents(documents, settings.boosts, memo), [doc.card for doc in documents], version)
             _write_files(folder, files)
-    return SearchGlobals(True)
+    return search_globals(site.config)
 
 
 def _holds_version(folder: Path, version: str) -> bool:

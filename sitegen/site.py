@@ -198,32 +198,43 @@ class ViewMaker:
         self.tagger = Tagger(config.tags, config.category_tags)
         self.tag_titles = self.tagger.titles()
         self.tag_memo = {} if tag_memo is None else tag_memo
+        self._author_refs: dict[str, AuthorRef] = {}  # name as a paper spells it -> its reference
+        self._tag_refs: dict[str, TagRef] = {}  # references are immutable: papers share them
 
     def __call__(self, paper: Paper) -> PaperView:
         html = self.render_markdown(paper.body)
-        authors = []
-        for name in paper.authors:
-            display = normalise_author(name)
-            slug = author_slug(display)
-            authors.append(AuthorRef(display, slug, f"/authors/{slug}/"))
+        authors = [self._author_refs.get(name) or self._author_ref(name) for name in paper.authors]
         key = (paper.title, paper.body, paper.tags, paper.categories)
         derived = self.tag_memo.get(key)
         if derived is None:
             derived = self.tag_memo[key] = self.tagger.tags_for(paper)
-        tags = [TagRef(self.tag_titles.get(slug) or tag_title(slug), slug, f"/tags/{slug}/") for slug in derived]
+        tags = [self._tag_refs.get(slug) or self._tag_ref(slug) for slug in derived]
         return PaperView(paper, f"/papers/{paper.slug}/", authors, tags, Markup(html), summarise(html), paper_links(paper),
                          own_authors=tuple(authors), sort_key=newest_first(paper))
 
 
+    def _author_ref(self, name: str) -> AuthorRef:
+        display = normalise_author(name)
+        slug = author_slug(display)
+        ref = self._author_refs[name] = AuthorRef(display, slug, f"/authors/{slug}/")
+        return ref
+
+    def _tag_ref(self, slug: str) -> TagRef:
+        ref = self._tag_refs[slug] = TagRef(self.tag_titles.get(slug) or tag_title(slug), slug, f"/tags/{slug}/")
+        return ref
+
+
 def assemble(config: Config, papers: Sequence[Paper], render_markdown: Callable[[str], str],
-             tag_memo: dict[tuple, tuple[str, ...]] | None = None) -> Site:
-    """Build the Site: a view per paper, every index, related papers and citation keys."""
+             tag_memo: dict[tuple, tuple[str, ...]] | None = None, related_memo: dict | None = None,
+             cite_memo: dict | None = None) -> Site:
+    """Build the Site: a view per paper, every index, related papers and citation keys. The
+    memos (kept by the caller between builds) spare a rebuild the work whose inputs it has seen."""
     make_view = ViewMaker(config, render_markdown, tag_memo)
     site = index_site(config, [make_view(paper) for paper in papers])
     from .related import attach_related  # NumPy and SciPy load only when a site is assembled
 
-    attach_related(site.papers)
-    assign_cite_keys(site.papers)
+    attach_related(site.papers, memo=related_memo)
+    assign_cite_keys(site.papers, memo=cite_memo)
     return site
 
 

@@ -8,13 +8,16 @@ from pathlib import Path
 
 import feedparser
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from markupsafe import Markup
 
 from conftest import paper_text
 from sitecheck import soup
 from sitegen.build import iter_pages, load_site
 from sitegen.cli import main
 from sitegen.config import load_config
-from sitegen.feeds import publishing_files
+from sitegen.feeds import publishing_files, xml_safe
 
 BASE = "https://example.org/lab/"
 SETTINGS = f"""\
@@ -121,6 +124,51 @@ def test_hostile_titles_and_abstracts_stay_text(make_site) -> None:
     assert "&lt;b&gt;bold&lt;/b&gt;" in hostile.content[0].value  # raw HTML in the abstract was escaped
     item = next(i for i in json.loads((root / "public" / "feed.json").read_text())["items"] if i["url"].endswith("/hostile/"))
     assert item["title"] == "Ampersands & <script>alert(1)</script>" and "<b>" not in item["content_html"]
+
+
+# Every character XML 1.0 forbids, as text pasted from a PDF or a terminal can leave in a body.
+FORBIDDEN_IN_XML = "".join(chr(c) for c in [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20)]) + "\ufffe\uffff"
+
+
+def test_a_body_with_control_characters_still_gives_well_formed_feeds(make_site) -> None:
+    body = f"Before{FORBIDDEN_IN_XML}after.\n\nA page\x0cbreak and a vertical\x0btab.\n"
+    root = make_site({**papers(), "controls": paper_text("Controls", date="2024-06-01", tags="[theory]", body=body)}, SETTINGS)
+    assert main(["build", "--config", str(root / "sitegen.yaml")]) == 0
+    public = root / "public"
+    assert (public / "papers" / "controls" / "index.html").is_file()
+    for path in (public / "feed.xml", public / "tags" / "theory" / "feed.xml", public / "sitemap.xml"):
+        ET.parse(path)  # a forbidden character anywhere is a ParseError
+    content = atom(public / "feed.xml").entries[0].content[0].value
+    assert "Before" in content and "after." in content and not set(FORBIDDEN_IN_XML) & set(content)
+    assert "A page break and a vertical tab." in content  # whitespace controls read as a space
+    assert "\ufffd" in content  # the others as U+FFFD: something stood there, words stay apart
+    item = json.loads((public / "feed.json").read_text(encoding="utf-8"))["items"][0]
+    assert item["title"] == "Controls" and "Before" in item["content_html"]
+
+
+def test_lone_surrogates_in_rendered_text_never_break_a_feed(built: Path) -> None:
+    site = load_site(load_config(built.parent / "sitegen.yaml"))
+    site.papers[0].summary = "half a pair: \ud83d, and the other half: \ude00"
+    site.papers[0].abstract_html = Markup("<p>\udfff</p>")
+    files = publishing_files(site, [url for url, _, _ in iter_pages(site)])
+    for path, text in files.items():
+        data = text.encode("utf-8")  # a lone surrogate cannot be written as UTF-8 at all
+        if path.endswith(".xml"):
+            ET.fromstring(data)
+        elif path.endswith(".json"):
+            json.loads(data)
+    assert "half a pair: \ufffd, and the other half: \ufffd" in files["/feed.xml"]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(alphabet=st.characters(codec=None, min_codepoint=0, max_codepoint=0x10FFFF), max_size=40))
+def test_any_text_made_xml_safe_is_well_formed_and_keeps_what_xml_allows(text: str):
+    element = ET.Element("a", t=text)
+    element.text = text
+    ET.fromstring(xml_safe(ET.tostring(element, encoding="unicode")).encode("utf-8"))  # as the feeds are made
+    safe = xml_safe(text)
+    assert len(safe) == len(text)
+    assert all(kept == original for kept, original in zip(safe, text) if kept not in " \ufffd")
 
 
 def test_feeds_are_byte_identical_across_builds(make_site, tmp_path: Path) -> None:

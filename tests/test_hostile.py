@@ -12,7 +12,8 @@ Decisions these tests pin down:
   error that names the slug to rename it to (nothing is published under a broken URL);
 - a key given twice in front matter is an error (YAML alone would silently keep the last);
 - a value holding a control character (only an escape such as "\\0" can put one there) is an error:
-  feed.xml could not hold it;
+  feed.xml could not hold it; a Markdown body may hold any (text pasted from PDFs does), and the
+  feeds replace what XML 1.0 forbids, so they stay well-formed;
 - a paper may have at most content.MAX_TAGS tags (each tag is a page and a feed);
 - `sitegen import` leaves every broken content file untouched and names it like the build does.
 """
@@ -24,6 +25,7 @@ import re
 import shutil
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -142,6 +144,18 @@ def test_odd_but_valid_content_is_built(name: str, make_site, capsys, tmp_path):
     assert not Path("/tmp/sitegen-escaped").exists()
     written = {p.resolve() for p in root.rglob("*")}
     assert all(str(p).startswith(str(root.resolve())) for p in written)
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in (HOSTILE / "accepted").glob("*.md")))
+def test_every_feed_of_odd_but_valid_content_is_well_formed_xml(name: str, make_site, capsys):
+    root = site_with(make_site, {name: (HOSTILE / "accepted" / name).read_bytes()})
+    assert run(root, "build", capsys=capsys)[0] == 0
+    feeds = sorted((root / "public").rglob("*.xml"))
+    assert {"feed.xml", "sitemap.xml"} <= {path.name for path in feeds}
+    for path in feeds:
+        ET.parse(path)  # raises ParseError on any character XML 1.0 forbids
+    for path in (root / "public").rglob("feed.json"):
+        json.loads(path.read_text(encoding="utf-8"))
 
 
 def test_bom_and_crlf_read_as_plain_text():
@@ -263,6 +277,7 @@ IMPORT_REJECTED = {
     "latin1.csv": "",
     "unclosed.bib": "",
     "hostile.json": "",
+    "duplicate-keys.json": "",
 }
 
 

@@ -116,3 +116,25 @@ def test_reading_a_large_file_keeps_memory_flat(tmp_path):
 def test_detect_recognises_the_snapshot_by_its_first_line(snapshot, tmp_path):
     assert arxiv_snapshot.detect(snapshot, snapshot.read_bytes()[:8192])
     assert not arxiv_snapshot.detect(snapshot, b'{"id": 1, "name": "something else"}\n')
+
+
+def test_a_repeated_key_rejects_its_line_and_the_rest_imports(snapshot, tmp_path):
+    lines = snapshot.read_text(encoding="utf-8").splitlines(keepends=True)
+    arxiv = json.loads(lines[4])["id"]
+    lines[4] = lines[4].replace(f'"id":"{arxiv}",', f'"id":"{arxiv}","title":"Another title",', 1)
+    path = tmp_path / "snapshot.jsonl"
+    path.write_text("".join(lines), encoding="utf-8")
+    items = list(arxiv_snapshot.read(path))
+    first, again = (lines[4].index('"title"') + 1, lines[4].index('"title"', lines[4].index('"title"') + 1) + 1)
+    assert [i for i in items if not isinstance(i, Record)] == [
+        Problem(str(path), 5, f'duplicate key "title" (first at column {first}, again at column {again}) in the record (arXiv {arxiv})')]
+    assert sorted(r.line for r in items if isinstance(r, Record)) == [n for n in range(1, 101) if n != 5]
+
+
+def test_a_repeated_key_is_reported_even_in_a_record_a_filter_would_skip(snapshot, tmp_path):
+    lines = snapshot.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[0] = lines[0].replace('"id":', '"id":"x","id":', 1)
+    path = tmp_path / "snapshot.jsonl"
+    path.write_text("".join(lines), encoding="utf-8")
+    problems = [i for i in arxiv_snapshot.read(path, Filters(categories=("no-such",))) if isinstance(i, Problem)]
+    assert [(p.line, p.message.split(" (")[0]) for p in problems] == [(1, 'duplicate key "id"')]

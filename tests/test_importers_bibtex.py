@@ -204,3 +204,41 @@ def test_detect_looks_past_comments_and_front_matter():
 def test_dblp_corr_entries_give_the_arxiv_id(tmp_path):
     paper = one(tmp_path, "@article{a, title={A}, journal={CoRR}, volume={abs/1706.03762}, year={2017}}")
     assert (paper.arxiv, paper.venue) == ("1706.03762", None)
+
+
+def test_biblatex_eprintclass_of_an_arxiv_eprint_is_the_category(corpus):
+    wassenberg = entry(corpus, "plk_biblatex__biblatex-examples.bib", 1457)  # eprinttype arxiv, eprintclass cs.DS
+    assert (wassenberg.arxiv, wassenberg.categories) == ("1008.2849", ("cs.DS",))
+    with_categories = [item.paper.title for name in COUNTS for item in corpus[name] if isinstance(item, Record) and item.paper.categories]
+    assert with_categories == [wassenberg.title]  # no other entry of the four names a class
+
+
+ARXIV_EXPORT = """@misc{jiang2023mistral7b,
+      title={Mistral 7B},
+      author={Albert Q. Jiang and Alexandre Sablayrolles and Arthur Mensch},
+      year={2023},
+      eprint={2310.06825},
+      archivePrefix={arXiv},
+      primaryClass={cs.CL},
+      url={https://arxiv.org/abs/2310.06825},
+}"""
+
+
+def test_primary_class_of_arxivs_own_export_is_the_category(tmp_path):
+    paper = one(tmp_path, ARXIV_EXPORT)
+    assert (paper.arxiv, paper.categories) == ("2310.06825", ("cs.CL",))
+
+
+@pytest.mark.parametrize("fields, categories", [
+    ("EPRINT = {2310.06825}, ArchivePrefix = {arXiv}, PRIMARYCLASS = {cs.cl}", ("cs.CL",)),  # any case, as arXiv spells it
+    ("eprint = {2310.06825}, primaryclass = {cs.CL}, primaryclass = {stat.ml}, eprintclass = {cs.CL}", ("cs.CL", "stat.ML")),
+    ("eprint = {2310.06825}, primaryClass = {Computation and Language (cs.CL)}", ("cs.CL",)),
+    ("eprint = {hep-th/9901001}, archivePrefix = {arXiv}, primaryClass = {hep-th}", ("hep-th",)),
+    ("eprint = {2310.06825}, archivePrefix = {arXiv}, primaryClass = {physics.Comp-Ph}", ("physics.comp-ph",)),
+    ("journal = {arXiv preprint arXiv:2310.06825}, primaryClass = {cs.LG}", ("cs.LG",)),
+    ("eprint = {2310.06825}, archivePrefix = {arXiv}, primaryClass = {Machine Learning}", ()),
+    ("eprint = {12345}, eprinttype = {jstor}, eprintclass = {cs.CL}", ()),  # not an arXiv eprint
+    ("primaryClass = {cs.CL}", ()),  # no arXiv id: nothing says which archive's class this is
+])
+def test_primary_class_spellings(tmp_path, fields: str, categories: tuple[str, ...]):
+    assert one(tmp_path, f"@misc{{a, title = {{A}}, year = 2023, {fields}}}").categories == categories

@@ -4,11 +4,13 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sitegen.importers import Filters
 from sitegen.importers.dates import loose_date, month_number, rfc2822_day, timestamp_day
 from sitegen.importers.identifiers import find_arxiv, find_doi, is_arxiv_venue
-from sitegen.importers.json_records import list_elements
+from sitegen.importers.json_records import UniqueKeyDecoder, list_elements, repeated_keys
 from sitegen.model import Paper, PaperDate
 
 
@@ -86,3 +88,39 @@ def test_list_elements_give_the_line_each_element_starts_on():
 def test_list_elements_raise_on_broken_json():
     with pytest.raises(json.JSONDecodeError):
         list(list_elements('[{"a": 1} {"b": 2}]'))
+
+
+def test_the_unique_key_decoder_flags_each_value_on_its_own():
+    decoder = UniqueKeyDecoder()
+    assert decoder.decode('{"a": 1, "a": 2}') == {"a": 2} and decoder.repeated  # decoded as json would
+    assert decoder.decode('{"a": {"b": 1}, "b": [{"a": 1}, {"a": 2}]}') and not decoder.repeated
+    elements = []
+    for _, _, value in list_elements('[{"a": 1}, {"a": 1, "a": 1}, {"a": 1}]', decoder=decoder):
+        elements.append(decoder.repeated)
+    assert elements == [False, True, False]
+
+
+def test_repeated_keys_are_found_per_object_and_only_as_keys():
+    text = '{"a": "\\"a\\": 1", "b": {"a": 1}, "c": [{"a": 2}, {"a": 3, "\\u0061": 4}], "a": 5}'
+    assert json.loads(text)["a"] == 5
+    starts = [i for i in range(len(text)) if text.startswith('"a"', i) or text.startswith('"\\u0061"', i)]
+    assert repeated_keys(text, 0) == [(text.index('"\\u0061"'), "a", text.index('{"a": 3') + 1), (text.rindex('"a"'), "a", 1)]
+    assert len(starts) >= 5
+    assert repeated_keys('[{"a": 1}, {"a": 1}]', 0) == [] and repeated_keys('"a"', 0) == []
+
+
+_keys = st.sampled_from(["a", "b", "ti\\u0074le", "title", '\\"', "a b"])
+_json_text = st.recursive(
+    st.just("null") | st.integers().map(str) | st.text(alphabet='ab"\\{}[]:, \n\u00e9', max_size=8).map(json.dumps),
+    lambda inner: st.lists(inner, max_size=4).map(lambda items: "[" + ", ".join(items) + "]")
+    | st.lists(st.tuples(_keys, inner), max_size=4).map(lambda pairs: "{" + ", ".join(f'"{k}": {v}' for k, v in pairs) + "}"),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_json_text)
+def test_the_walk_finds_a_repeat_exactly_when_the_decoder_sees_one(text: str):
+    decoder = UniqueKeyDecoder()
+    decoder.decode(text)
+    assert bool(repeated_keys(text, 0)) == decoder.repeated

@@ -132,3 +132,45 @@ def test_detect_wants_paper_objects(tmp_path):
     assert hf_daily.detect(Path("x.json"), b'[\n  {\n    "paper": {')
     assert hf_daily.detect(Path("x.json"), b'[{"numComments": 3, "paper": {"id": "2406.00001"')  # keys sorted
     assert not hf_daily.detect(Path("x.json"), b'[{"title": "A"}]')
+
+
+def corpus_day(name: str = "2024-05-27.json") -> str:
+    if not DAYS.is_dir():
+        pytest.skip("the shared corpus (../shared/corpus beside the checkout) is not present")
+    return (DAYS / name).read_text(encoding="utf-8")
+
+
+def test_a_repeated_key_rejects_its_paper_at_the_line_and_the_rest_imports(tmp_path):
+    original = corpus_day()
+    lines = original.splitlines(keepends=True)
+    cleaned_titles = [i for i, line in enumerate(lines) if line.startswith('        "title": ')]  # the items' own
+    first = cleaned_titles[1] + 1  # the second paper's, as a 1-based line number
+    lines.insert(first, '        "title": "Not the title of this paper",\n')
+    start = max(i for i in range(first) if lines[i] == "    {\n") + 1
+    path = write(tmp_path, "2024-05-27.json", "".join(lines))
+    items = list(hf_daily.read(path))
+    papers = json.loads(original)
+    assert [i for i in items if isinstance(i, Problem)] == [Problem(
+        str(path), first + 1,
+        f'duplicate key "title" (first on line {first}) in the record starting on line {start} (arXiv {papers[1]["paper"]["id"]})')]
+    kept = [i.paper.arxiv for i in items if isinstance(i, Record)]
+    assert kept == [item["paper"]["id"] for item in papers if item is not papers[1]]
+
+
+def test_a_key_repeated_deep_inside_a_paper_is_found_too(tmp_path):
+    text = corpus_day().replace('"name": "Chunjiang Ge",', '"name": "Chunjiang Ge", "name": "Someone Else",', 1)
+    path = write(tmp_path, "2024-05-27.json", text)
+    problems = [i for i in hf_daily.read(path) if isinstance(i, Problem)]
+    line = line_of(text, '"name": "Someone Else"')
+    assert [(p.line, p.message) for p in problems] == [
+        (line, 'duplicate key "name" (first at column 21, again at column 45) in the record starting on line 2 (arXiv 2405.15738)')]
+
+
+def test_a_repeated_key_inside_a_list_of_days_names_its_line(tmp_path):
+    second = day_item("2406.00002")
+    text = json.dumps([[day_item()], [second]], indent=1).replace('"id": "2406.00002",', '"id": "2406.00002", "id": "2406.00003",')
+    path = write(tmp_path, "several-days.json", text)
+    items = list(hf_daily.read(path))
+    assert [i.paper.arxiv for i in items if isinstance(i, Record)] == ["2406.00001"]
+    [problem] = [i for i in items if isinstance(i, Problem)]
+    assert problem.line == line_of(text, '"id": "2406.00003"') and problem.message.startswith('duplicate key "id" (first at column')

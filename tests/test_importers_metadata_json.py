@@ -143,3 +143,19 @@ def test_detect_needs_a_list_of_objects(tmp_path):
     assert metadata_json.detect(tmp_path / "x", b"[]")
     assert not metadata_json.detect(tmp_path / "x", b'{"title": 1}')
     assert not metadata_json.detect(tmp_path / "x", b"[1, 2]")
+
+
+def test_a_repeated_key_rejects_its_record_at_the_line_and_the_rest_imports(metadata, tmp_path):
+    original = metadata.read_text(encoding="utf-8")
+    data = json.loads(original)
+    third = data[2]
+    lines = original.splitlines(keepends=True)
+    first = next(i for i, line in enumerate(lines) if f'"arxiv_id": "{third["arxiv_id"]}"' in line) + 1
+    lines.insert(first, '  "arxiv_id": "2401.00001",\n')
+    start = max(i for i in range(first) if lines[i] == " {\n") + 1
+    path = write(tmp_path, "".join(lines))
+    items = list(metadata_json.read(path))
+    title = repr(third["title"] if len(third["title"]) <= 60 else third["title"][:57] + "...")
+    assert [i for i in items if isinstance(i, Problem)] == [Problem(
+        str(path), first + 1, f'duplicate key "arxiv_id" (first on line {first}) in the record starting on line {start} ({title})')]
+    assert [r.paper.arxiv for r in items if isinstance(r, Record)] == [r["arxiv_id"] for r in data if r is not third]

@@ -156,3 +156,63 @@ def test_pages_rendered_by_worker_processes_are_the_same(root: Path, tmp_path: P
     result = build(load_config(root / "sitegen.yaml"), tmp_path / "preview", state=BuildState())  # as `serve` does
     assert tree(tmp_path / "preview") == expected
     assert set(result.env.globals["paper_item"].memo) == {f"/papers/p{n}/" for n in range(1, 9)}
+
+
+def test_forked_side_files_and_worker_digests_give_the_same_site_and_cache(root: Path, tmp_path: Path, monkeypatch) -> None:
+    """The search index, feeds and citations are written by a forked child while workers render
+    and digest the pages: the output and the digests recorded are those of one process, and
+    the next edit renders only what it changes."""
+    import sitegen.build as build_module
+    import sitegen.parallel as parallel
+
+    expected = cold(root, tmp_path)
+    one_process = BuildState()
+    build(load_config(root / "sitegen.yaml"), tmp_path / "one", state=one_process)
+    monkeypatch.setattr(build_module, "BACKGROUND_FROM", 1)
+    monkeypatch.setattr(parallel, "MIN_PAGES_PER_WORKER", 1)
+    monkeypatch.setattr(parallel.os, "cpu_count", lambda: 2)
+    forked = BuildState()
+    build(load_config(root / "sitegen.yaml"), tmp_path / "forked", state=forked)
+    assert tree(tmp_path / "forked") == expected
+    assert forked.pages == one_process.pages
+    assert forked.extras == one_process.extras and "papers.bib" in forked.extras
+    assert {slug: digest for slug, (_, digest) in forked.paper_digests.items()} == \
+        {slug: digest for slug, (_, digest) in one_process.paper_digests.items()}
+    (root / "content" / "papers" / "p3.md").write_text(paper_text("Paper 3, revised", date="2024-01-13"), encoding="utf-8")
+    result = build(load_config(root / "sitegen.yaml"), tmp_path / "forked", state=forked)
+    assert 0 < result.rendered < result.pages
+    assert "papers/p3/cite.bib" in result.changed and "papers/p5/cite.bib" not in result.changed
+    assert tree(tmp_path / "forked") == cold(root, tmp_path)
+
+
+def test_a_failing_side_job_leaves_the_output_untouched(root: Path, monkeypatch) -> None:
+    import sitegen.build as build_module
+    from sitegen.model import Problem
+
+    def broken(*args, **kwargs):
+        raise ProblemsError([Problem("search", None, "search index failed")])
+
+    before = tree(root / "public")
+    (root / "content" / "papers" / "p3.md").write_text(paper_text("Paper 3, revised", date="2024-01-13"), encoding="utf-8")
+    monkeypatch.setattr(build_module, "BACKGROUND_FROM", 1)
+    monkeypatch.setattr(build_module, "write_search_index", broken)
+    with pytest.raises(ProblemsError, match="search index failed"):
+        rebuild(root)
+    assert tree(root / "public") == before
+    assert not list(root.glob(".public.*"))
+
+
+def test_files_read_by_forked_readers_are_those_one_process_reads(root: Path, monkeypatch) -> None:
+    """A first build parses the content files (and renders their Markdown) on every core."""
+    import sitegen.buildstate as buildstate
+    from sitegen.markdown import render_markdown
+
+    (root / "content" / "papers" / "broken.md").write_text("---\ntitle: [unclosed\n---\n", encoding="utf-8")
+    alone = BuildState()
+    expected = buildstate.read_papers(root / "content" / "papers", alone, render_markdown)
+    monkeypatch.setattr(buildstate, "PARALLEL_READ_FROM", 1)
+    monkeypatch.setattr(buildstate.os, "cpu_count", lambda: 2)
+    forked = BuildState()
+    found = buildstate.read_papers(root / "content" / "papers", forked, render_markdown)
+    assert found == expected and len(found[0]) == 8 and found[1][0].path.endswith("broken.md")
+    assert forked.files == alone.files and forked.markdown == alone.markdown == {"An abstract.\n": "<p>An abstract.</p>\n"}

@@ -19,6 +19,7 @@ from .abstract import abstract_to_body, clean_title
 from .base import Filters, Item, Notice, Record
 from .dates import front_matter_value, loose_date, rfc2822_day
 from .identifiers import find_doi, normalise_arxiv
+from .json_records import UniqueKeyDecoder, repeated_key_problems
 
 NAME = "arxiv-snapshot"
 DESCRIPTION = "arXiv metadata snapshot (Kaggle / Cornell JSON lines, one paper per line)"
@@ -40,6 +41,7 @@ def read(path: Path, filters: Filters = Filters()) -> Iterator[Item]:
     where = str(path)
     source = {"format": NAME, "file": path.name}
     seen = skipped = 0
+    decoder = UniqueKeyDecoder()
     try:
         handle = open(path, "rb")
     except OSError as err:
@@ -53,7 +55,8 @@ def read(path: Path, filters: Filters = Filters()) -> Iterator[Item]:
                 continue
             seen += 1
             try:
-                value = json.loads(raw)
+                line = raw.decode("utf-8")
+                value = decoder.decode(line)
             except UnicodeDecodeError as err:
                 yield Problem(where, number, f"not UTF-8 text (byte {err.start} of the line)")
                 continue
@@ -62,6 +65,9 @@ def read(path: Path, filters: Filters = Filters()) -> Iterator[Item]:
                 continue
             if not isinstance(value, dict):
                 yield Problem(where, number, f"expected a JSON object, found {describe_value(value)}")
+                continue
+            if decoder.repeated:  # which value is meant is unclear: a problem, before any filter
+                yield from repeated_key_problems(where, line, len(line) - len(line.lstrip()), number, value)
                 continue
             categories = _text(value.get("categories")).split()
             date = _first_version_day(value)

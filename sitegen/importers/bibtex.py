@@ -248,6 +248,40 @@ def _arxiv(fields: _Fields) -> str | None:
     return None
 
 
+# An arXiv category: archive (`cs`, `hep-th`, `astro-ph`) and, usually, subject class (`CL`, `GA`,
+# `comp-ph`). Free text around it (`Computation and Language (cs.CL)`) is passed over.
+_CATEGORY = re.compile(r"^([a-z]+(?:-[a-z]+)?)(?:\.([a-z]+(?:-[a-z]+)?))?$", re.I)
+_CATEGORY_SEPARATORS = re.compile(r"[\s,;()\[\]]+")
+
+
+def _categories(fields: _Fields, arxiv: str | None) -> tuple[str, ...]:
+    """arXiv's primary category as arXiv's own BibTeX export writes it (`primaryClass = {cs.CL}`
+    beside `archivePrefix = {arXiv}`), or biblatex's name for it (`eprintclass`, beside
+    `eprinttype = {arxiv}`): primary first, no duplicates, like the arXiv importers.
+
+    Only for an arXiv eprint (an `eprintclass` of JSTOR or Google Books is no arXiv category).
+    Written as arXiv spells it, whatever case the file uses: archives are lower case, two-letter
+    subject classes upper case (`cs.CL`, `math.AG`), longer ones lower case (`physics.comp-ph`),
+    so `cs.cl` and `cs.CL` are one category for tags and `--category`.
+    """
+    kind = (fields.get("archiveprefix") or fields.get("eprinttype")).strip().casefold()
+    if kind != "arxiv" and not (kind == "" and arxiv):
+        return ()
+    found: list[str] = []
+    for value in fields.all("primaryclass") + fields.all("eprintclass"):
+        tokens = [t for t in _CATEGORY_SEPARATORS.split(_plain(value)) if t]
+        for token in tokens:
+            match = _CATEGORY.match(token)
+            # a bare word counts only on its own (`physics`), never out of a phrase (`and`)
+            if match is None or (match.group(2) is None and "-" not in token and len(tokens) > 1):
+                continue
+            archive, subject = match.group(1).casefold(), match.group(2)
+            if subject is not None:
+                subject = subject.upper() if len(subject) == 2 else subject.casefold()
+            found.append(f"{archive}.{subject}" if subject else archive)
+    return tuple(dict.fromkeys(found))
+
+
 def _venue(fields: _Fields) -> str | None:
     for name in ("journaltitle", "journal", "booktitle", "eventtitle"):
         venue = _plain(fields.get(name)).rstrip(",;").strip()
@@ -281,12 +315,14 @@ def _paper(entry: bib.Entry, fields: _Fields, source: dict) -> tuple[Paper | Non
     if keywords:
         extra["keywords"] = list(dict.fromkeys(keywords))
     extra["bibtex"] = without_private_fields((entry.raw or "").strip())
+    arxiv = _arxiv(fields)
     paper = Paper(
         title=title,
         date=_date(fields),
         authors=tuple(_names(fields.get("author"))),
-        arxiv=_arxiv(fields),
+        arxiv=arxiv,
         doi=doi,
+        categories=_categories(fields, arxiv),
         links={**found, **links},
         venue=_venue(fields),
         source=source,

@@ -22,7 +22,7 @@ from .abstract import abstract_to_body, clean_title
 from .base import Item, Record
 from .dates import front_matter_value, timestamp_day
 from .identifiers import normalise_arxiv
-from .json_records import list_elements
+from .json_records import UniqueKeyDecoder, list_elements, repeated_key_problems
 
 NAME = "hf-daily-api"
 DESCRIPTION = "Hugging Face daily papers API response (JSON, one file per day or a list of them)"
@@ -37,34 +37,42 @@ def detect(path: Path, head: bytes) -> bool:
     return bool(_SIGNATURE.match(head)) or (head.lstrip()[:1] in (b"[", b"{") and bool(_PAPER_KEY.search(head)))
 
 
-def _elements(text: str) -> Iterator[tuple[int, Any]]:
-    """(line, element) for a list of items, a list of such lists (several days), or one item."""
+def _elements(text: str, decoder: UniqueKeyDecoder) -> Iterator[tuple[int, int, Any, bool]]:
+    """(line, offset, element, whether it repeats a key) for a list of items, a list of such
+    lists (several days), or one item."""
     stripped = text.lstrip()
     if stripped.startswith("{"):
-        yield 1 + text.count("\n", 0, len(text) - len(stripped)), json.loads(text)
+        offset = len(text) - len(stripped)
+        value = decoder.decode(text)
+        yield 1 + text.count("\n", 0, offset), offset, value, decoder.repeated
         return
-    for line, offset, value in list_elements(text):
+    for line, offset, value in list_elements(text, decoder=decoder):
         if isinstance(value, list):
-            yield from ((inner_line, inner) for inner_line, _, inner in list_elements(text, offset, line))
+            for inner_line, inner_offset, inner in list_elements(text, offset, line, decoder):
+                yield inner_line, inner_offset, inner, decoder.repeated
         else:
-            yield line, value
+            yield line, offset, value, decoder.repeated
 
 
 def read(path: Path) -> Iterator[Item]:
-    """Yield a Record per paper; an invalid file is one Problem and yields no papers at all."""
+    """Yield a Record per paper; an invalid file is one Problem and yields no papers at all. A
+    paper that names a key twice is a Problem per repeat (which value is meant is unclear)."""
     where = str(path)
     text, problem = read_utf8(path)
     if text is None:
         yield problem
         return
     try:
-        elements = list(_elements(text))
+        elements = list(_elements(text, UniqueKeyDecoder()))
     except json.JSONDecodeError as err:
         yield Problem(where, err.lineno, f"not valid JSON: {err.msg} (column {err.colno})")
         return
     featured_by_name = timestamp_day(path.stem)
     source = {"format": NAME, "file": path.name}
-    for line, element in elements:
+    for line, offset, element, repeated in elements:
+        if repeated:
+            yield from repeated_key_problems(where, text, offset, line, element)
+            continue
         paper, reason = _paper(element, featured_by_name, source)
         yield Record(paper, line) if paper is not None else Problem(where, line, reason)
 

@@ -18,7 +18,7 @@ from ..slugs import slugify
 from .abstract import abstract_to_body, clean_title
 from .base import Item, Record
 from .identifiers import arxiv_month, normalise_arxiv, normalise_doi
-from .json_records import list_elements
+from .json_records import UniqueKeyDecoder, list_elements, repeated_key_problems
 
 NAME = "metadata-json"
 DESCRIPTION = "Metadata records as a JSON list of objects (title, authors, arxiv_id, doi, date, …)"
@@ -32,14 +32,9 @@ def detect(path: Path, head: bytes) -> bool:
     return text.startswith(b"[") and text[1:].lstrip(_WHITESPACE.encode())[:1] in (b"{", b"]")
 
 
-def _record_offsets(text: str) -> Iterator[tuple[int, Any]]:
-    """(line, value) for each element of the top-level list; the text is known to be valid JSON."""
-    for line, _, value in list_elements(text):
-        yield line, value
-
-
 def read(path: Path) -> Iterator[Item]:
-    """Yield a Record per valid record and a Problem per invalid one, in file order."""
+    """Yield a Record per valid record and a Problem per invalid one, in file order (a record
+    that names a key twice is invalid: which value is meant is unclear)."""
     where = str(path)
     text, problem = read_utf8(path)
     if text is None:
@@ -54,7 +49,11 @@ def read(path: Path) -> Iterator[Item]:
         yield Problem(where, 1, "expected a JSON list of records ([{…}, {…}])")
         return
     source = {"format": NAME, "file": path.name}
-    for line, value in _record_offsets(text):
+    decoder = UniqueKeyDecoder()
+    for line, offset, value in list_elements(text, decoder=decoder):  # valid JSON, known to be a list
+        if decoder.repeated:
+            yield from repeated_key_problems(where, text, offset, line, value)
+            continue
         paper, errors = _paper(value, source)
         if paper is None:
             yield from (Problem(where, line, message) for message in errors)
