@@ -39,6 +39,16 @@ def script_json(value: Any) -> Markup:
     return Markup(text)
 
 
+def _attribute(text: str) -> str:
+    """markupsafe.escape's text for an attribute value, without its cost for the usual value
+    that holds nothing to escape (a page has some thirty)."""
+    if type(text) is not str:
+        return escape(text)
+    if "&" in text or "<" in text or ">" in text or '"' in text or "'" in text:
+        return escape(text)
+    return text
+
+
 class _Urls:
     def __init__(self, config: Config):
         self.base_url = config.base_url
@@ -271,8 +281,8 @@ class ScholarGlobals:
     def meta_tags(self, paper: Any) -> Markup:
         """`meta(paper)` as HTML, one `<meta>` a line (written here: a template loop over some
         thirty tags costs a paper page more than anything else in its head)."""
-        return Markup("\n".join(f'<meta {attribute}="{key}" content="{escape(content)}">'  # names are ours, plain
-                                 for attribute, key, content in self.meta(paper)))
+        return Markup("\n".join([f'<meta {attribute}="{key}" content="{_attribute(content)}">'  # names are ours, plain
+                                  for attribute, key, content in self.meta(paper)]))
 
     def json_ld(self, paper: Any) -> Markup:
         return script_json(json_ld(paper, self.urls))

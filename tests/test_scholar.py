@@ -198,6 +198,15 @@ def test_values_are_attribute_escaped_and_json_ld_cannot_close_its_script(make_s
     assert "<" not in script and ">" not in script and "&" not in script
 
 
+def test_meta_tag_values_are_escaped_as_the_templates_escape_values(make_site) -> None:
+    title = 'Fish & "Chips" <vs> \'Peas\''
+    root = make_site({"x": paper_text(json.dumps(title), authors='["Plain Person"]')}, SETTINGS)
+    raw = (build(root) / "papers" / "x" / "index.html").read_text(encoding="utf-8")
+    assert '<meta name="citation_title" content="Fish &amp; &#34;Chips&#34; &lt;vs&gt; &#39;Peas&#39;">' in raw
+    assert '<meta name="citation_author" content="Plain Person">' in raw
+    assert '<title>Fish &amp; &#34;Chips&#34; &lt;vs&gt; &#39;Peas&#39; · Lab papers</title>' in raw
+
+
 def test_a_pdf_in_the_pages_own_folder_is_named_and_one_elsewhere_is_not(make_site) -> None:
     root = make_site({
         "here": paper_text("Here", authors="[Ada Lovelace]", links=f"{{pdf: '{BASE}papers/here/here.pdf'}}"),

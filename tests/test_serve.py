@@ -260,15 +260,34 @@ def test_poll_mode_sees_changes(site: Path) -> None:
         running.stop()
 
 
+def evaluate_settled(page, expression: str):
+    """page.evaluate, after any reload under way has finished."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    for _ in range(10):
+        try:
+            return page.evaluate(expression)
+        except PlaywrightError as err:
+            if "context was destroyed" not in str(err):
+                raise
+            page.wait_for_load_state()
+    raise AssertionError("the page kept reloading")
+
+
 def test_an_open_page_reloads_itself_after_an_edit(browser, server: Server, site: Path) -> None:
     page = browser.new_page()
     page.goto(server.url + "papers/paper-1/")
     page.wait_for_function("window.EventSource !== undefined")
     page.evaluate("window.__marker = 'before'")
-    time.sleep(0.5)  # let the event stream connect
+    events = Events(server.url)
+    events.next("hello")
+    time.sleep(0.5)  # let the page's event stream connect too
     save(site / "content" / "papers" / "paper-1.md", paper_text("Edited in place", date="2024-05-01"))
+    while not events.next("reload")["followup"]:  # the quick update, then the full build behind it: two reloads
+        pass
+    events.close()
     page.wait_for_function("document.querySelector('h1').textContent.includes('Edited in place')", timeout=15000)
-    assert page.evaluate("window.__marker") is None  # it was a real reload
+    assert evaluate_settled(page, "window.__marker") is None  # it was a real reload
     save(site / "static" / "style.css", "h1 { color: rgb(1, 2, 3); }\n")
     page.wait_for_function("getComputedStyle(document.querySelector('h1')).color === 'rgb(1, 2, 3)'", timeout=15000)
     page.evaluate("window.__marker = 'kept'")
