@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
-import json
 import os
 import shutil
 import time
@@ -102,9 +101,10 @@ def cached_markdown(state: BuildState) -> Callable[[str], str]:
     return render_cached
 
 
-def _assemble(config: Config, papers, state: BuildState) -> Site:
+def _assemble(config: Config, papers, state: BuildState, indexed: Callable[[Site], None] | None = None) -> Site:
     memo = state.markdown
-    site = assemble(config, papers, cached_markdown(state), tag_memo=state.tags, related_memo=state.related, cite_memo=state.citations)
+    site = assemble(config, papers, cached_markdown(state), tag_memo=state.tags, related_memo=state.related,
+                    cite_memo=state.citations, indexed=indexed)
     live = {view.paper.body for view in site.papers}
     for text in [text for text in memo if text not in live]:  # forget what no paper says any more
         del memo[text]
@@ -258,13 +258,21 @@ def _build(config: Config, out_dir: Path, state: BuildState, persistent: bool, s
     if state.global_digest != base_digest:
         state.tags.clear()  # tag rules may have changed
         state.paper_digests.clear()
-    site = _assemble(config, papers, state)
-    watch.lap("assemble (markdown, tags, related)", "find changed pages")
     target = out_dir.parent / f".{out_dir.name}.{'overlay' if warm else 'building'}-{os.getpid()}"
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
-    side = None
+    previous = out_dir if out_dir.is_dir() else None
+    forking = len(papers) >= BACKGROUND_FROM
+    search: Background | None = None
+    side: Background | None = None
+
+    def start_search(site: Site) -> None:  # once the indexes are made, beside related papers and all that follows
+        nonlocal search
+        search = Background(lambda: write_search_index(site, target, previous=previous), fork=forking)
+
     try:
+        site = _assemble(config, papers, state, indexed=start_search)
+        watch.lap("assemble (tags, related)", "find changed pages")
         env = make_environment(config, chain, copy_static(config, chain, target))
         env.globals["search"] = search_globals(config)
         digest = hashlib.sha1(f"{base_digest}{env.globals['search']!r}".encode()).hexdigest()
@@ -275,9 +283,7 @@ def _build(config: Config, out_dir: Path, state: BuildState, persistent: bool, s
             context.setdefault("feeds", feed_links(url))
         page_urls = [url for url, _, _ in pages]
         written: dict[str, Signature] = {}  # what a cold build wrote, so as not to look it up again
-        previous = out_dir if out_dir.is_dir() else None
-        side = Background(lambda: _write_side_files(site, target, page_urls, previous, state if warm else None),
-                          fork=len(pages) >= BACKGROUND_FROM)
+        side = Background(lambda: _write_side_files(site, target, page_urls, previous, state if warm else None), fork=forking)
         for slug in state.paper_digests.keys() - {view.paper.slug for view in site.papers}:
             del state.paper_digests[slug]
         if warm and state.global_digest == base_digest:  # some pages may be as they were: find them
@@ -295,7 +301,8 @@ def _build(config: Config, out_dir: Path, state: BuildState, persistent: bool, s
         watch.lap(f"render {len(dirty)} pages", "search index, feeds, citations")
         extras, side_written = side.result()
         written.update(side_written)
-        side = None
+        search.result()  # type: ignore[union-attr]
+        search = side = None
         (target / ".nojekyll").write_bytes(b"")
         watch.lap("search index, feeds, citations (beside the render)", "write output")
         expected = {_relative(url) for url in page_urls} | set(extras)
@@ -306,12 +313,13 @@ def _build(config: Config, out_dir: Path, state: BuildState, persistent: bool, s
         else:
             changed = None
             _swap_in(target, out_dir)
+            _drop_mirror(out_dir, state)  # it mirrors the site just replaced
         watch.lap("write output")
     except BaseException:
-        if side is not None:
-            side.cancel()
-        if not (target / MERGE_PLAN).exists():  # a merge begun is finished by the next build instead
-            shutil.rmtree(target, ignore_errors=True)
+        for job in (search, side):
+            if job is not None:
+                job.cancel()
+        shutil.rmtree(target, ignore_errors=True)
         raise
     state.out_dir, state.global_digest, state.pages, state.extras, state.stale = str(out_dir), base_digest, digests, extras, False
     if not warm:
@@ -323,16 +331,15 @@ def _build(config: Config, out_dir: Path, state: BuildState, persistent: bool, s
                        site=site, env=env, changed=changed)
 
 
-BACKGROUND_FROM = 2000  # pages: below this, forking a process for the side files costs more than it saves
+BACKGROUND_FROM = 1000  # papers: below this, forking processes for the side files costs more than it saves
 
 
 def _write_side_files(site: Site, target: Path, page_urls: list[str], previous: Path | None,
                       state: BuildState | None) -> tuple[dict[str, str], dict[str, Signature]]:
-    """The search index, feeds, sitemap and citation files, written while the pages render.
+    """The feeds, sitemap and citation files, written while the pages render.
     Returns every feed, sitemap and citation file's name -> sha1 of its bytes, and the
     signatures of those written. With the `state` of a warm build, a file whose bytes and output
     copy are as the last build left them is not written again (the merge would only compare it)."""
-    write_search_index(site, target, previous=previous)
     files = {**publishing_files(site, page_urls), **citation_files(site.papers)}
     digests, written = {}, {}
     made: set[Path] = set()
@@ -468,23 +475,60 @@ def _unchanged_output(out_dir: Path, state: BuildState, name: str) -> bool:
     return (stat.st_mtime_ns, stat.st_size, stat.st_ino) == sig
 
 
-MERGE_PLAN = ".sitegen-merge.json"  # in an overlay being merged: what a killed merge still had to do
-
-
 def _merge_overlay(overlay: Path, out_dir: Path, state: BuildState, pages: set[str]) -> tuple[str, ...]:
-    """Move the overlay's files into out_dir (skipping identical ones) and delete the files the
+    """Put the overlay's files into the output (skipping identical ones) and delete the files the
     last build wrote that this build no longer produces (a deleted paper's page, an old index).
-    `state.outputs` is updated for exactly the files touched; return their names.
+    `state.outputs` is updated for the files put in and deleted; return the names of those
+    whose bytes in out_dir change (what `sitegen serve` reloads).
 
-    The plan is written into the overlay first: if the merge is killed half-way, the next build
-    finishes it (see _recover_interrupted) before anything else, so out_dir is never left mixed."""
+    The changes go into the hard-linked mirror of the output, which then replaces it with two
+    renames: readers, and a build killed at any point, see the old site or the new one, never a
+    mix. Where hard links are not available the files move into out_dir one by one."""
     sources = [Path(folder, name) for folder, _, files in os.walk(overlay) for name in files]
-    produced = set(pages) | {str(source.relative_to(overlay)) for source in sources}
-    stale = sorted(set(state.outputs) - produced)
-    write_text_atomic(overlay / MERGE_PLAN, json.dumps({"delete": stale}))
+    names = [str(source.relative_to(overlay)) for source in sources]
+    stale = sorted(set(state.outputs) - set(pages) - set(names))
+    mirror = _ready_mirror(out_dir, state)
+    if mirror is None:
+        return _move_overlay_in(overlay, out_dir, state, sources, names, stale)
+    touched, outputs = [], {}
+    for source, relative in zip(sources, names):
+        target, shown = mirror / relative, out_dir / relative
+        before = _inode(target)
+        kept = _same_file(source, target)
+        if not kept:
+            _move(source, target)
+        if before is not None and before == _inode(shown):  # the mirror held the file out_dir shows
+            differs = not kept
+        else:  # out_dir's file was replaced since the mirror was made (by `sitegen serve`, by hand)
+            differs = not _same_file(target, shown)
+        if differs:
+            touched.append(relative)
+        outputs[relative] = signature(target)  # out_dir's file once the mirror is swapped in
+    for relative in stale:
+        touched.append(relative)
+        _delete(mirror, relative)
+    old = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}"
+    os.replace(out_dir, old)  # a kill between the renames: the next build puts `old` back
+    os.replace(mirror, out_dir)
+    state.outputs.update(outputs)
+    for relative in stale:
+        del state.outputs[relative]
+    shutil.rmtree(overlay, ignore_errors=True)
+    try:
+        _resync_mirror(old, out_dir, names, stale)
+        os.replace(old, mirror)
+        state.mirror = _write_marker(out_dir)
+    except OSError:
+        shutil.rmtree(old, ignore_errors=True)  # the next warm build makes a new mirror
+    return tuple(touched)
+
+
+def _move_overlay_in(overlay: Path, out_dir: Path, state: BuildState, sources: list[Path], names: list[str],
+                     stale: list[str]) -> tuple[str, ...]:
+    """The merge without a mirror: each file moves into out_dir, so a build killed half-way leaves
+    a mix of old and new pages (until the next build, which renders what differs)."""
     touched = []
-    for source in sources:
-        relative = str(source.relative_to(overlay))
+    for source, relative in zip(sources, names):
         target = out_dir / relative
         if _same_file(source, target):
             continue
@@ -499,18 +543,91 @@ def _merge_overlay(overlay: Path, out_dir: Path, state: BuildState, pages: set[s
     return tuple(touched)
 
 
-def _finish_merge(overlay: Path, out_dir: Path) -> None:
-    """Complete the merge a killed build began: every file still in the overlay moves in and the
-    files it meant to delete go."""
-    plan = json.loads((overlay / MERGE_PLAN).read_text(encoding="utf-8"))
-    for folder, _, files in os.walk(overlay):
-        for name in files:
-            source = Path(folder, name)
-            if source != overlay / MERGE_PLAN:
-                _move(source, out_dir / source.relative_to(overlay))
-    for relative in plan["delete"]:
-        _delete(out_dir, relative)
-    shutil.rmtree(overlay, ignore_errors=True)
+def _mirror_paths(out_dir: Path) -> tuple[Path, Path]:
+    """The mirror beside the output (never inside: it must not be published) and its marker."""
+    return out_dir.parent / f".{out_dir.name}.mirror", out_dir.parent / f".{out_dir.name}.mirror.token"
+
+
+def _ready_mirror(out_dir: Path, state: BuildState) -> Path | None:
+    """The mirror, equal to out_dir, about to change: its marker goes first, so one left half
+    changed (by a build killed now) is never trusted. It is trusted only when its marker holds
+    the token of this state; else it is made again, linking every file of out_dir. None when the
+    file system cannot hard-link."""
+    mirror, marker = _mirror_paths(out_dir)
+    try:
+        trusted = bool(state.mirror) and marker.read_text(encoding="utf-8") == state.mirror and mirror.is_dir()
+    except (OSError, UnicodeDecodeError):
+        trusted = False
+    state.mirror = ""
+    marker.unlink(missing_ok=True)
+    if trusted:
+        return mirror
+    shutil.rmtree(mirror, ignore_errors=True)
+    try:
+        _link_tree(out_dir, mirror)
+    except OSError:
+        shutil.rmtree(mirror, ignore_errors=True)
+        return None
+    return mirror
+
+
+def _link_tree(source: Path, target: Path) -> None:
+    """Hard-link every file under `source` to the same place under `target`."""
+    folders = [(str(source), str(target))]
+    while folders:
+        origin, copy = folders.pop()
+        os.mkdir(copy)
+        with os.scandir(origin) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append((entry.path, os.path.join(copy, entry.name)))
+                else:
+                    os.link(entry.path, os.path.join(copy, entry.name), follow_symlinks=False)
+
+
+def _resync_mirror(old: Path, out_dir: Path, names: list[str], stale: list[str]) -> None:
+    """Make the site just replaced a mirror of the new one, touching only what the build looked
+    at: the overlay's files are linked from out_dir, the stale ones deleted. Top-level files put
+    into out_dir by hand since the last build go too (nested ones are not looked for)."""
+    for relative in names:
+        current, copy = out_dir / relative, old / relative
+        if _inode(copy) != _inode(current):
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            copy.unlink(missing_ok=True)
+            os.link(current, copy, follow_symlinks=False)
+    for relative in stale:
+        _delete(old, relative)
+    shown = set(os.listdir(out_dir))
+    for name in os.listdir(old):
+        if name not in shown:
+            extra = old / name
+            if extra.is_dir() and not extra.is_symlink():
+                shutil.rmtree(extra)
+            else:
+                extra.unlink()
+
+
+def _write_marker(out_dir: Path) -> str:
+    """A new token in the mirror's marker; the state that holds it trusts the mirror."""
+    token = os.urandom(12).hex()
+    write_text_atomic(_mirror_paths(out_dir)[1], token)
+    return token
+
+
+def _drop_mirror(out_dir: Path, state: BuildState) -> None:
+    """Forget the mirror (after a whole new output was swapped in, it mirrors nothing)."""
+    mirror, marker = _mirror_paths(out_dir)
+    state.mirror = ""
+    marker.unlink(missing_ok=True)
+    shutil.rmtree(mirror, ignore_errors=True)
+
+
+def _inode(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = os.stat(path, follow_symlinks=False)
+    except OSError:
+        return None
+    return (stat.st_dev, stat.st_ino)
 
 
 def _move(source: Path, target: Path) -> None:
@@ -548,7 +665,8 @@ def _refuse_dangerous_output(config: Config, out_dir: Path) -> None:
 
 def _recover_interrupted(out_dir: Path) -> None:
     """Undo what a killed build left beside the output (called under the build lock): a site
-    moved aside by a swap that never finished goes back, and half-built folders go away."""
+    moved aside by a swap that never finished goes back, and half-built folders go away. (A
+    mirror it left is not trusted: its marker no longer matches; see _ready_mirror.)"""
     leftovers = [(signature(path) or (0,), path) for path in out_dir.parent.glob(f".{out_dir.name}.*-*")]
     for _, path in sorted(leftovers, reverse=True):  # the newest site moved aside first
         kind, _, pid = path.name.removeprefix(f".{out_dir.name}.").rpartition("-")
@@ -556,8 +674,6 @@ def _recover_interrupted(out_dir: Path) -> None:
             continue
         if kind == "old" and not out_dir.exists():
             os.replace(path, out_dir)
-        elif kind == "overlay" and (path / MERGE_PLAN).is_file() and out_dir.is_dir():
-            _finish_merge(path, out_dir)
         else:
             shutil.rmtree(path, ignore_errors=True)
 

@@ -93,7 +93,7 @@ def _summary(result, state: BuildState) -> dict[str, Any]:
     views = result.site.papers if result.site is not None else []
     return {
         "pages": state.pages, "outputs": state.outputs, "global_digest": state.global_digest, "out_dir": state.out_dir,
-        "extras": state.extras,
+        "extras": state.extras, "mirror": state.mirror,
         "related": {view.slug: [other.slug for other in view.related] for view in views},
         "cite_keys": {view.slug: view.cite_key for view in views},
         "changed": result.changed, "rendered": result.rendered, "pages_count": result.pages, "seconds": result.seconds,
@@ -104,7 +104,7 @@ def adopt_full_build(live: LiveSite | None, state: BuildState, data: dict[str, A
     """Take over what the child's full build computed: its record of pages and outputs, and the
     related papers and citation keys the provisional update left as they were."""
     state.pages, state.outputs, state.global_digest, state.out_dir = data["pages"], data["outputs"], data["global_digest"], data["out_dir"]
-    state.extras = data["extras"]
+    state.extras, state.mirror = data["extras"], data["mirror"]
     state.stale = False
     if live is None:
         return

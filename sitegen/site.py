@@ -6,22 +6,19 @@ pages never scan the whole archive per page.
 from __future__ import annotations
 
 import calendar
-import re
 from dataclasses import dataclass, field
-from html import unescape
 from typing import Any, Callable, Sequence
 
 from markupsafe import Markup
 
 from .citation import assign_cite_keys
 from .config import Config
-from .mathml import math_as_text, title_html, title_text
+from .mathml import html_text, title_html, title_text
 from .model import Paper, PaperDate
 from .slugs import author_slug, normalise_author
 from .tagging import Tagger
 
 SUMMARY_LENGTH = 280
-_TAGS_RE = re.compile(r"<[^>]+>")
 
 
 @dataclass(frozen=True)
@@ -171,7 +168,7 @@ def paper_links(paper: Paper) -> list[Link]:
 
 def summarise(html: str, length: int = SUMMARY_LENGTH) -> str:
     """Plain text of the rendered abstract, cut at a word boundary."""
-    text = " ".join(unescape(_TAGS_RE.sub(" ", math_as_text(html))).split())
+    text = html_text(html)  # cached: the JSON-LD of the paper's page reads it again
     if len(text) <= length:
         return text
     return text[:length].rsplit(" ", 1)[0].rstrip(",;:.") + "…"
@@ -226,11 +223,15 @@ class ViewMaker:
 
 def assemble(config: Config, papers: Sequence[Paper], render_markdown: Callable[[str], str],
              tag_memo: dict[tuple, tuple[str, ...]] | None = None, related_memo: dict | None = None,
-             cite_memo: dict | None = None) -> Site:
+             cite_memo: dict | None = None, indexed: Callable[[Site], None] | None = None) -> Site:
     """Build the Site: a view per paper, every index, related papers and citation keys. The
-    memos (kept by the caller between builds) spare a rebuild the work whose inputs it has seen."""
+    memos (kept by the caller between builds) spare a rebuild the work whose inputs it has seen.
+    `indexed(site)` is called as soon as the indexes are made, before related papers and
+    citation keys (build.py starts writing the search index then, in another process)."""
     make_view = ViewMaker(config, render_markdown, tag_memo)
     site = index_site(config, [make_view(paper) for paper in papers])
+    if indexed is not None:
+        indexed(site)
     from .related import attach_related  # NumPy and SciPy load only when a site is assembled
 
     attach_related(site.papers, memo=related_memo)

@@ -106,40 +106,119 @@ def test_a_corrupt_cache_is_ignored(root: Path, tmp_path: Path) -> None:
     assert tree(root / "public") == cold(root, tmp_path)
 
 
-def test_a_merge_killed_half_way_is_finished_by_the_next_build(root: Path, tmp_path: Path, monkeypatch) -> None:
-    """A kill between two moves of the merge cannot be caught; the plan it left behind lets the
-    next build move the rest in and delete what it meant to, before building."""
-    import subprocess
-
+def test_a_merge_stopped_half_way_leaves_the_previous_site_whole(root: Path, tmp_path: Path, monkeypatch) -> None:
+    """The changes go into the hard-linked mirror beside the output, which is swapped in whole:
+    stopped between two moves, the output is still the last build's, and the next build (even
+    one that fails) does not trust the half-changed mirror."""
     import sitegen.build as build_module
 
+    before = tree(root / "public")
     content = root / "content" / "papers"
     (content / "p2.md").write_text(paper_text("Retitled second paper", date="2024-03-12", authors="[Author 2]"))
     (content / "p5.md").unlink()
     moves = []
 
-    def killed_after_two(source, target):
+    def stopped_after_two(source, target):
         if len(moves) == 2:
             raise KeyboardInterrupt  # stands for SIGKILL: nothing after this line of the merge runs
         moves.append(target)
         return real_replace(source, target)
 
     real_replace = build_module.os.replace
-    monkeypatch.setattr(build_module.os, "replace", killed_after_two)
+    monkeypatch.setattr(build_module.os, "replace", stopped_after_two)
     with pytest.raises(KeyboardInterrupt):
         rebuild(root)
     monkeypatch.setattr(build_module.os, "replace", real_replace)
-    (overlay,) = root.glob(".public.overlay-*")
-    dead = subprocess.Popen(["true"])
-    dead.wait()
-    overlay.rename(overlay.with_name(f".public.overlay-{dead.pid}"))  # its build is gone
-    assert (root / "public" / "papers" / "p5" / "index.html").exists()  # half merged: still there
+    assert len(moves) == 2 and all(".public.mirror" in str(target) for target in moves)
+    assert tree(root / "public") == before
     expected = cold(root, tmp_path)
-    (content / "p9.md").write_text("---\ntitle: [broken\n---\n")  # the next build fails, yet
+    (content / "p9.md").write_text("---\ntitle: [broken\n---\n")
     with pytest.raises(ProblemsError):
         rebuild(root)
-    assert tree(root / "public") == expected  # the merge it found half done is complete
+    assert tree(root / "public") == before
+    (content / "p9.md").unlink()
+    rebuild(root)
+    assert tree(root / "public") == expected
+    assert tree(root / ".public.mirror") == expected  # made again, then brought up to date
+    assert sorted(p.name for p in root.glob(".public.*")) == [".public.mirror", ".public.mirror.token"]
+
+
+def test_warm_builds_keep_a_hard_linked_mirror_of_the_output_beside_it(root: Path, tmp_path: Path) -> None:
+    content = root / "content" / "papers"
+    for n in (2, 4):
+        (content / f"p{n}.md").write_text(paper_text(f"Paper {n} again", date=f"2024-02-1{n}", authors="[Author 1]"))
+        rebuild(root)
+        assert tree(root / ".public.mirror") == tree(root / "public") == cold(root, tmp_path)
+    page = "papers/p4/index.html"
+    assert (root / ".public.mirror" / page).stat().st_ino == (root / "public" / page).stat().st_ino
+    assert not list((root / "public").glob(".*mirror*"))  # beside the output, never published in it
+
+
+def test_a_mirror_whose_token_does_not_match_is_made_again(root: Path, tmp_path: Path) -> None:
+    content = root / "content" / "papers"
+    (content / "p2.md").write_text(paper_text("Paper 2 again", date="2024-02-12"))
+    rebuild(root)
+    mirror = root / ".public.mirror"
+    (mirror / "papers" / "planted").mkdir()
+    (mirror / "papers" / "planted" / "index.html").write_text("not built by sitegen")
+    (mirror / "papers" / "p1" / "index.html").unlink()
+    (mirror / "index.html").write_text("scribbled")  # a new file: the output's copy keeps its bytes
+    (root / ".public.mirror.token").write_text("a token no state holds")
+    (content / "p3.md").write_text(paper_text("Paper 3 again", date="2024-03-13"))
+    rebuild(root)
+    expected = cold(root, tmp_path)
+    assert tree(root / "public") == expected
+    assert tree(mirror) == expected
+
+
+def test_a_mirror_left_without_its_marker_is_not_trusted(root: Path, tmp_path: Path) -> None:
+    content = root / "content" / "papers"
+    (content / "p2.md").write_text(paper_text("Paper 2 again", date="2024-02-12"))
+    rebuild(root)
+    (root / ".public.mirror.token").unlink()  # as a build killed while changing the mirror leaves it
+    (root / ".public.mirror" / "papers" / "p6" / "index.html").unlink()
+    (content / "p3.md").write_text(paper_text("Paper 3 again", date="2024-03-13"))
+    rebuild(root)
+    assert tree(root / "public") == tree(root / ".public.mirror") == cold(root, tmp_path)
+
+
+def test_without_hard_links_the_files_move_into_the_output(root: Path, tmp_path: Path, monkeypatch) -> None:
+    import sitegen.build as build_module
+
+    def no_links(*args, **kwargs):
+        raise OSError(1, "Operation not permitted")
+
+    monkeypatch.setattr(build_module.os, "link", no_links)
+    content = root / "content" / "papers"
+    (content / "p3.md").write_text(paper_text("A brand new title", date="2024-01-13", authors="[Author 0]"))
+    (content / "p5.md").unlink()
+    result = rebuild(root)
+    assert tree(root / "public") == cold(root, tmp_path)
+    assert "papers/p3/index.html" in result.changed and "papers/p5/index.html" in result.changed
     assert not list(root.glob(".public.*"))
+
+
+def test_a_page_replaced_in_the_output_since_the_last_build_is_reported_and_rebuilt(root: Path, tmp_path: Path) -> None:
+    """As `sitegen serve` does between builds: a provisional page under a new inode, a page deleted."""
+    content = root / "content" / "papers"
+    (content / "p2.md").write_text(paper_text("Paper 2 again", date="2024-02-12"))
+    rebuild(root)  # the mirror exists from here
+    out = root / "public"
+    provisional = out / "papers" / "p1" / "index.html"
+    data = provisional.read_bytes()
+    provisional.unlink()
+    provisional.write_bytes(data.replace(b"Paper 1", b"Provisional"))
+    same = out / "papers" / "p3" / "index.html"
+    data = same.read_bytes()
+    same.unlink()
+    same.write_bytes(data)  # the same bytes under a new inode
+    (out / "papers" / "p7" / "index.html").unlink()
+    (content / "p8.md").write_text(paper_text("Paper 8 again", date="2024-03-18"))
+    result = rebuild(root)
+    assert tree(out) == tree(root / ".public.mirror") == cold(root, tmp_path)
+    assert "papers/p1/index.html" in result.changed and "papers/p8/index.html" in result.changed
+    assert "papers/p3/index.html" not in result.changed  # its bytes in the output did not change
+    assert rebuild(root).rendered == 0  # what this build recorded matches the output
 
 
 def test_pages_rendered_by_worker_processes_are_the_same(root: Path, tmp_path: Path, monkeypatch) -> None:

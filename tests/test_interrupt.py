@@ -8,6 +8,7 @@ import os
 import random
 import re
 import select
+import shutil
 import signal
 import subprocess
 import sys
@@ -53,7 +54,8 @@ def _kill_points(rng: random.Random, count: int) -> list[float]:
 
 
 def leftovers(root: Path) -> list[str]:
-    return sorted(p.name for p in root.iterdir() if p.name.startswith(".public."))
+    """What builds left beside public/, but for the mirror warm builds keep (and its marker)."""
+    return sorted(p.name for p in root.iterdir() if p.name.startswith(".public.") and not p.name.startswith(".public.mirror"))
 
 
 @pytest.fixture
@@ -101,14 +103,97 @@ def test_a_killed_incremental_build_is_finished_by_the_next(archive):
     rng = random.Random(SEED + 1)
     assert sitegen(archive, "build").returncode == 0
     papers = archive / "content" / "papers"
+    previous = tree(archive / "public")
     for attempt, delay in enumerate(_kill_points(rng, 2)):
         for path in sorted(papers.glob("*.md"))[attempt::2]:
             path.write_text(path.read_text() + f"\nEdit {attempt}.\n")
         kill_after(sitegen(archive, "build", wait=False), delay)
+        seen = tree(archive / "public")
         assert sitegen(archive, "build").returncode == 0
+        current = tree(archive / "public")
+        assert seen in (previous, current) or (seen is None and previous is not None), attempt
+        previous = current
     fresh = archive.parent / "fresh"
     assert sitegen(archive, "build", "--out", str(fresh)).returncode == 0  # no cache for this folder: cold
     assert tree(archive / "public") == tree(fresh)
+
+
+# Run `sitegen build`, counting the file-system calls made once every page is ready (from
+# `committing` on); SIGKILL itself (no cleanup runs) at call number argv[1], or print the count.
+KILL_IN_COMMIT = """
+import os, signal, sys
+from pathlib import Path
+from sitegen.build import build
+from sitegen.config import load_config
+stop_at, calls, armed = int(sys.argv[1]), [0], [False]
+def counted(real):
+    def call(*args, **kwargs):
+        if armed[0]:
+            calls[0] += 1
+            if calls[0] == stop_at:
+                os.kill(os.getpid(), signal.SIGKILL)
+        return real(*args, **kwargs)
+    return call
+for name in ("replace", "rename", "link", "unlink", "mkdir", "rmdir", "open"):
+    setattr(os, name, counted(getattr(os, name)))
+build(load_config(Path("sitegen.yaml").resolve()), committing=lambda: armed.__setitem__(0, True))
+print(calls[0])
+"""
+
+
+def build_killed_at(root: Path, call: int) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", KILL_IN_COMMIT, str(call)], cwd=root, env=ENV, capture_output=True,
+                          text=True, timeout=120)
+
+
+def cold_tree(root: Path, out: Path) -> dict[str, str]:
+    """What a first build of the site as it is now writes (the cache is neither read nor written)."""
+    from sitegen.build import build
+    from sitegen.buildstate import BuildState
+    from sitegen.config import load_config
+
+    shutil.rmtree(out, ignore_errors=True)
+    build(load_config(root / "sitegen.yaml"), out, state=BuildState())
+    return tree(out)
+
+
+def _edit(papers: Path, attempt: int) -> None:
+    """A title (so list pages change too), a deleted paper and a new one: files change, go and come."""
+    names = sorted(papers.glob("*.md"))
+    first = names[attempt % len(names)]
+    first.write_text(first.read_text().replace("title: Paper number", f"title: Edited {attempt} paper number", 1))
+    names[(attempt * 7 + 3) % len(names)].unlink()
+    (papers / f"added-{attempt}.md").write_text(paper_text(f"Added paper {attempt}", date="2025-02-01", tags="[topic-1]"))
+
+
+def test_incremental_builds_killed_in_their_commit_leave_the_old_site_or_the_new(archive, tmp_path):
+    """SIGKILL at random file-system calls of a warm build's commit (moves, links, deletions,
+    renames): public/ is exactly the last site or exactly the new one, never a mix, and the next
+    build makes what a first build would."""
+    rng = random.Random(SEED + 3)
+    assert sitegen(archive, "build").returncode == 0
+    papers = archive / "content" / "papers"
+    for attempt in (100, 101):  # the first warm build makes the mirror; the second counts the calls
+        _edit(papers, attempt)
+        counted = build_killed_at(archive, 0)
+        assert counted.returncode == 0, counted.stderr
+    calls = int(counted.stdout)
+    previous, outcomes = tree(archive / "public"), []
+    for attempt in range(8):
+        _edit(papers, attempt)
+        new = cold_tree(archive, tmp_path / "cold")
+        stop = rng.randrange(1, calls + 1)
+        killed = build_killed_at(archive, stop)
+        seen = tree(archive / "public")
+        assert seen in (previous, new), (attempt, stop, calls)
+        outcomes.append((killed.returncode, seen == new))
+        done = sitegen(archive, "build")
+        assert done.returncode == 0, done.stderr
+        assert tree(archive / "public") == new, (attempt, stop)
+        assert tree(archive / ".public.mirror") == new
+        assert leftovers(archive) == []
+        previous = new
+    assert (-signal.SIGKILL, False) in outcomes and (-signal.SIGKILL, True) in outcomes, outcomes  # both sides of the swap
 
 
 def test_a_killed_import_leaves_whole_pages_and_the_rerun_finishes(make_site, tmp_path):
