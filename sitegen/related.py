@@ -8,7 +8,10 @@ product, in slices spread over the machine's cores.
 
 Two cuts keep that product cheap on large archives: terms in more than MAX_DF of the papers
 (and in more than MAX_DF_FLOOR: words such as "model" and "data", or a tag nearly every paper
-has) are dropped as the stop words they have become there; and each paper keeps only its
+has) are dropped as the stop words they have become there, as are terms in more than MAX_DF_CAP
+papers at any size (without that cap, every paper of a 50,000-paper archive would be compared
+with most others through its commonest words, and the product would grow with the square of
+the archive); and each paper keeps only its
 KEEP_TERMS heaviest terms when pairs are scored (its vector is normalised before the cut, so a
 paper with many terms is not flattered). Scores are rounded to six decimals and ties go to the
 smaller slug, so the result is deterministic and the same on any number of cores.
@@ -30,6 +33,7 @@ TITLE_WEIGHT = 2
 TAG_WEIGHT = 3
 MAX_DF = 0.25  # share of papers above which a word carries no signal …
 MAX_DF_FLOOR = 200  # … once it is in more papers than this (small archives keep every word)
+MAX_DF_CAP = 2500  # and a word in more papers than this is one at any size (the product stays linear)
 KEEP_TERMS = 60  # heaviest terms per paper used for scoring
 MIN_SCORE = 0.02  # below this two papers have nothing worth showing in common
 LEVELS = (0.1, 0.2, 0.3, 0.5, 0.7, 0.9)  # score levels a row's top five are sought above (see _top)
@@ -122,7 +126,7 @@ def _weights(documents: Sequence[tuple[str, str, Iterable[str]]], counts_of: Cal
     matrix.data = np.log1p(matrix.data)
     df = np.bincount(matrix.indices, minlength=size)
     idf = np.log((n + 1) / (df + 1)) + 1.0
-    idf[df > max(MAX_DF * n, MAX_DF_FLOOR)] = 0.0  # words, and tags, that most papers have
+    idf[df > max(min(MAX_DF * n, MAX_DF_CAP), MAX_DF_FLOOR)] = 0.0  # words, and tags, that most papers have
     matrix = sparse.csr_matrix(matrix.multiply(idf[np.newaxis, :]))
     matrix.eliminate_zeros()
     norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())

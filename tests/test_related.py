@@ -58,6 +58,17 @@ def test_papers_with_nothing_in_common_are_not_related() -> None:
     assert related.similar(documents) == [[], [], []]
 
 
+def test_a_word_in_more_papers_than_the_cap_relates_none_of_them(monkeypatch) -> None:
+    """Above MAX_DF_CAP papers a word is a stop word at any archive size, so the product stays
+    linear: a 50,000-paper archive does not compare every paper with most others through it."""
+    documents = [(f"Paper {n}", f"zebra common{n % 3} alone{n}", []) for n in range(12)]
+    monkeypatch.setattr(related, "MAX_DF", 1.0)  # no share limit here: only the cap can drop words
+    monkeypatch.setattr(related, "MAX_DF_FLOOR", 2)
+    assert related.similar(documents)[0][:3] == [3, 6, 9]  # they share "common0" (4 papers)
+    monkeypatch.setattr(related, "MAX_DF_CAP", 3)
+    assert related.similar(documents)[0] == []
+
+
 def test_the_parallel_product_gives_the_serial_answer(monkeypatch) -> None:
     rng = random.Random(3)
     vocabulary = [f"w{n}" for n in range(400)]
