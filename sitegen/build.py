@@ -265,6 +265,8 @@ def _build(config: Config, out_dir: Path, state: BuildState, persistent: bool, s
     forking = len(papers) >= BACKGROUND_FROM
     search: Background | None = None
     side: Background | None = None
+    trash = None if warm else _drop_mirror(out_dir, state)
+    clean = Background(lambda: shutil.rmtree(trash, ignore_errors=True), fork=forking) if trash is not None else None
 
     def start_search(site: Site) -> None:  # once the indexes are made, beside related papers and all that follows
         nonlocal search
@@ -303,6 +305,9 @@ def _build(config: Config, out_dir: Path, state: BuildState, persistent: bool, s
         written.update(side_written)
         search.result()  # type: ignore[union-attr]
         search = side = None
+        if clean is not None:
+            clean.result()
+            clean = None
         (target / ".nojekyll").write_bytes(b"")
         watch.lap("search index, feeds, citations (beside the render)", "write output")
         expected = {_relative(url) for url in page_urls} | set(extras)
@@ -313,12 +318,13 @@ def _build(config: Config, out_dir: Path, state: BuildState, persistent: bool, s
         else:
             changed = None
             _swap_in(target, out_dir)
-            _drop_mirror(out_dir, state)  # it mirrors the site just replaced
         watch.lap("write output")
     except BaseException:
         for job in (search, side):
             if job is not None:
                 job.cancel()
+        if clean is not None:
+            clean.result()  # a stale mirror is not worth keeping even when the build fails
         shutil.rmtree(target, ignore_errors=True)
         raise
     state.out_dir, state.global_digest, state.pages, state.extras, state.stale = str(out_dir), base_digest, digests, extras, False
@@ -614,12 +620,19 @@ def _write_marker(out_dir: Path) -> str:
     return token
 
 
-def _drop_mirror(out_dir: Path, state: BuildState) -> None:
-    """Forget the mirror (after a whole new output was swapped in, it mirrors nothing)."""
+def _drop_mirror(out_dir: Path, state: BuildState) -> Path | None:
+    """Forget the mirror (a build that replaces the whole output makes it mirror nothing). It is
+    renamed out of the way at once, and returned for deleting beside the render (tens of
+    thousands of files at 10,000 papers)."""
     mirror, marker = _mirror_paths(out_dir)
     state.mirror = ""
     marker.unlink(missing_ok=True)
-    shutil.rmtree(mirror, ignore_errors=True)
+    trash = out_dir.parent / f".{out_dir.name}.trash-{os.getpid()}"
+    try:
+        os.replace(mirror, trash)
+    except OSError:
+        return None
+    return trash
 
 
 def _inode(path: Path) -> tuple[int, int] | None:
@@ -670,7 +683,7 @@ def _recover_interrupted(out_dir: Path) -> None:
     leftovers = [(signature(path) or (0,), path) for path in out_dir.parent.glob(f".{out_dir.name}.*-*")]
     for _, path in sorted(leftovers, reverse=True):  # the newest site moved aside first
         kind, _, pid = path.name.removeprefix(f".{out_dir.name}.").rpartition("-")
-        if kind not in ("old", "building", "overlay") or not pid.isdigit() or _alive(int(pid)):
+        if kind not in ("old", "building", "overlay", "trash") or not pid.isdigit() or _alive(int(pid)):
             continue
         if kind == "old" and not out_dir.exists():
             os.replace(path, out_dir)

@@ -154,6 +154,21 @@ def test_warm_builds_keep_a_hard_linked_mirror_of_the_output_beside_it(root: Pat
     assert not list((root / "public").glob(".*mirror*"))  # beside the output, never published in it
 
 
+def test_a_whole_new_output_drops_the_mirror_beside_the_render(root: Path, tmp_path: Path, monkeypatch) -> None:
+    """A build that replaces the whole output (here: after the cache is lost) leaves no mirror:
+    the stale one is renamed away at once and deleted by a forked process while pages render."""
+    import sitegen.build as build_module
+
+    (root / "content" / "papers" / "p2.md").write_text(paper_text("Paper 2 again", date="2024-02-12"))
+    rebuild(root)
+    assert (root / ".public.mirror").is_dir()
+    shutil.rmtree(root / CACHE_DIR)
+    monkeypatch.setattr(build_module, "BACKGROUND_FROM", 1)
+    rebuild(root)
+    assert tree(root / "public") == cold(root, tmp_path)
+    assert list(root.glob(".public.*")) == []
+
+
 def test_a_mirror_whose_token_does_not_match_is_made_again(root: Path, tmp_path: Path) -> None:
     content = root / "content" / "papers"
     (content / "p2.md").write_text(paper_text("Paper 2 again", date="2024-02-12"))
