@@ -91,9 +91,12 @@ def read_papers(folder: Path, state: BuildState, render_markdown: Callable[[str]
     papers: list[Paper] = []
     problems: list[Problem] = []
     seen: dict[str, Entry] = {}
+    signatures: dict[str, Signature | None] = {}
     with os.scandir(folder) as entries:
-        names = sorted(entry.name for entry in entries if entry.name.endswith(".md") and not entry.name.startswith("."))
-    signatures = {name: signature(folder / name) for name in names}
+        for entry in entries:
+            if entry.name.endswith(".md") and not entry.name.startswith("."):
+                signatures[entry.name] = _entry_signature(entry)
+    names = sorted(signatures)
     stale = [name for name in names if signatures[name] is None or (state.files.get(name) or (None,))[0] != signatures[name]]
     parsed = _parse_files(folder, stale, signatures, render_markdown)
     for name in names:
@@ -110,6 +113,15 @@ def read_papers(folder: Path, state: BuildState, render_markdown: Callable[[str]
     changed = bool(stale) or seen.keys() != state.files.keys()
     state.files = seen
     return papers, problems, changed
+
+
+def _entry_signature(entry: os.DirEntry) -> Signature | None:
+    """signature() of a directory entry (follows a symlink, as reading the file does)."""
+    try:
+        stat = entry.stat()
+    except OSError:
+        return None
+    return (stat.st_mtime_ns, stat.st_size, stat.st_ino)
 
 
 def _parse_files(folder: Path, names: list[str], signatures: dict[str, Signature | None],
