@@ -56,7 +56,7 @@ REQUIREMENTS_TEMPLATE = """\
 {requirement}
 """
 
-GITIGNORE = "/public/\n/_site/\n/.sitegen-cache/\n"
+GITIGNORE = "/public/\n/.public.*\n/_site/\n/.sitegen-cache/\n"  # .public.*: the output's mirror and a build's temporary folders
 
 
 def create_site(directory: Path, title: str = "Paper archive", digest: str | None = None) -> list[Path]:

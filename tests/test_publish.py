@@ -185,7 +185,7 @@ def test_the_repository_workflow_is_the_one_sitegen_new_writes(tmp_path: Path) -
     assert (tmp_path / "site" / ".github" / "workflows" / "pages.yml").read_text(encoding="utf-8") == WORKFLOW.read_text(encoding="utf-8")
     requirements = (tmp_path / "site" / "requirements.txt").read_text()
     assert not re.search(r"^sitegen\s*$", requirements, re.M)  # never the unrelated PyPI package
-    assert "/public/" in (tmp_path / "site" / ".gitignore").read_text()
+    assert {"/public/", "/.public.*"} <= set((tmp_path / "site" / ".gitignore").read_text().splitlines())
 
 
 def _run_step(step: dict, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
