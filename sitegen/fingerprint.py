@@ -86,7 +86,7 @@ def _plain(value: Any, seen: dict[int, Any]) -> Any:
     kind = type(value)
     if kind is str or kind is int or kind is bool or value is None or kind is float:
         return value
-    if kind is PaperView:
+    if isinstance(value, PaperView):
         return paper_digest(value)
     if kind is list or kind is tuple:
         if not value or type(value[0]) is str:  # e.g. every page URL of a long pagination
@@ -99,8 +99,6 @@ def _plain(value: Any, seen: dict[int, Any]) -> Any:
         return plain
     if kind is Pagination:  # its URLs follow from the first and the number of pages
         return ("pagination", value.page, value.pages, value.urls[0], value.per_page)
-    if isinstance(value, PaperView):
-        return paper_digest(value)
     if isinstance(value, Group):
         months = getattr(value, "months", None)
         return ("group", value.name, value.url, len(value.papers), _plain(months, seen) if months else None)
