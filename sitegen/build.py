@@ -20,7 +20,7 @@ from typing import Any, Callable, Iterator
 
 import jinja2
 
-from .buildstate import CACHE_DIR, CODE_VERSION, BuildState, Signature, load_state, read_papers, save_state, signature
+from .buildstate import CACHE_DIR, CODE_VERSION, BuildState, Signature, load_state, read_papers, save_state, signature, stat_signature
 from .citation import citation_files
 from .config import Config
 from .content import duplicate_problems
@@ -166,8 +166,7 @@ def _list(heading: str, intro: str, papers: list, pagination, is_home: bool = Fa
 
 def output_file(out_dir: Path, url: str) -> Path:
     """'/papers/x/' -> out/papers/x/index.html; '/404.html' -> out/404.html."""
-    relative = url.lstrip("/")
-    return out_dir / (relative + "index.html" if url.endswith("/") else relative)
+    return out_dir / _relative(url)
 
 
 def copy_static(config: Config, chain: ThemeChain, out_dir: Path) -> dict[str, str]:
@@ -369,8 +368,7 @@ def _write_new(path: Path, data: bytes, made: set[Path]) -> Signature:
     with open(path, "wb") as handle:
         handle.write(data)
         handle.flush()
-        stat = os.fstat(handle.fileno())
-    return (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+        return stat_signature(os.fstat(handle.fileno()))
 
 
 def _render_pages(env, pages: list[tuple[str, str, dict]], target: Path, progress: Progress | None = None,
@@ -394,6 +392,7 @@ def _render_pages(env, pages: list[tuple[str, str, dict]], target: Path, progres
     report = (lambda done: progress("render", done_before + done, total)) if progress is not None else None
     memo = getattr(env.globals.get("paper_item"), "memo", None)
     keep = keep_items and memo is not None
+
     def collect() -> tuple:  # in a worker: what the parent keeps
         return memo if keep else None, found, signatures if written is not None else None
 
@@ -437,7 +436,7 @@ def _render_every_page(env, pages: list[tuple[str, str, dict]], target: Path, di
 
 
 def _relative(url: str) -> str:
-    """A page's output file relative to the output folder, as output_file names it."""
+    """A page's output file relative to the output folder."""
     relative = url.lstrip("/")
     return relative + "index.html" if url.endswith("/") else relative
 
@@ -457,10 +456,9 @@ def _scan_outputs(out_dir: Path, known: dict[str, Signature]) -> dict[str, Signa
                     found[name] = known[name]
                 else:
                     try:
-                        stat = entry.stat()
+                        found[name] = stat_signature(entry.stat())
                     except OSError:
                         continue
-                    found[name] = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
     return found
 
 
@@ -475,10 +473,9 @@ def _unchanged_output(out_dir: Path, state: BuildState, name: str) -> bool:
     if sig is None:
         return False
     try:
-        stat = os.stat(os.path.join(out_dir, name))
+        return stat_signature(os.stat(os.path.join(out_dir, name))) == sig
     except OSError:
         return False
-    return (stat.st_mtime_ns, stat.st_size, stat.st_ino) == sig
 
 
 def _merge_overlay(overlay: Path, out_dir: Path, state: BuildState, pages: set[str]) -> tuple[str, ...]:

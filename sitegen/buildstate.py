@@ -74,9 +74,13 @@ class BuildState:
 
 def signature(path: Path) -> Signature | None:
     try:
-        stat = path.stat()
+        return stat_signature(path.stat())
     except OSError:
         return None
+
+
+def stat_signature(stat: os.stat_result) -> Signature:
+    """What tells a file changed: modification time, size and inode (a file replaced by a rename)."""
     return (stat.st_mtime_ns, stat.st_size, stat.st_ino)
 
 
@@ -118,10 +122,9 @@ def read_papers(folder: Path, state: BuildState, render_markdown: Callable[[str]
 def _entry_signature(entry: os.DirEntry) -> Signature | None:
     """signature() of a directory entry (follows a symlink, as reading the file does)."""
     try:
-        stat = entry.stat()
+        return stat_signature(entry.stat())
     except OSError:
         return None
-    return (stat.st_mtime_ns, stat.st_size, stat.st_ino)
 
 
 def _parse_files(folder: Path, names: list[str], signatures: dict[str, Signature | None],

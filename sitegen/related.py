@@ -21,12 +21,13 @@ from __future__ import annotations
 import multiprocessing
 import os
 import string
-import sys
 from collections import Counter
 from typing import Callable, Iterable, Sequence
 
 import numpy as np
 import scipy.sparse as sparse
+
+from .parallel import can_fork
 
 COUNT = 5  # related papers shown per paper
 TITLE_WEIGHT = 2
@@ -219,7 +220,7 @@ def _slice(bounds: tuple[int, int]) -> list[list[int]]:
 
 
 def _workers(n: int) -> int:
-    if n < PARALLEL_FROM or sys.platform != "linux" or "fork" not in multiprocessing.get_all_start_methods():
+    if n < PARALLEL_FROM or not can_fork():
         return 1
     return max(1, len(os.sched_getaffinity(0)))
 

@@ -12,6 +12,7 @@ from sitegen.build import build
 from sitegen.buildstate import CACHE_DIR, STATE_FILE, BuildState
 from sitegen.config import load_config
 from sitegen.model import ProblemsError
+from sitegen.parallel import map_forked
 
 SETTINGS = "title: Incremental\nbase_url: https://example.org/lab/\nper_page: 3\ntags:\n  llm: [language model]\n"
 
@@ -265,8 +266,17 @@ def test_forked_side_files_and_worker_digests_give_the_same_site_and_cache(root:
     monkeypatch.setattr(build_module, "BACKGROUND_FROM", 1)
     monkeypatch.setattr(parallel, "MIN_PAGES_PER_WORKER", 1)
     monkeypatch.setattr(parallel.os, "cpu_count", lambda: 2)
+    children: list[bool] = []
+
+    def background(job, fork=True):  # notes whether each side job really ran in a child process
+        started = parallel.Background(job, fork)
+        children.append(started._process is not None)
+        return started
+
+    monkeypatch.setattr(build_module, "Background", background)
     forked = BuildState()
     build(load_config(root / "sitegen.yaml"), tmp_path / "forked", state=forked)
+    assert children == [True, True]  # the search index, then feeds and citations
     assert tree(tmp_path / "forked") == expected
     assert forked.pages == one_process.pages
     assert forked.extras == one_process.extras and "papers.bib" in forked.extras
@@ -306,7 +316,10 @@ def test_files_read_by_forked_readers_are_those_one_process_reads(root: Path, mo
     expected = buildstate.read_papers(root / "content" / "papers", alone, render_markdown)
     monkeypatch.setattr(buildstate, "PARALLEL_READ_FROM", 1)
     monkeypatch.setattr(buildstate.os, "cpu_count", lambda: 2)
+    forks: list[int] = []
+    monkeypatch.setattr(buildstate, "map_forked", lambda function, items: forks.append(len(items)) or map_forked(function, items))
     forked = BuildState()
     found = buildstate.read_papers(root / "content" / "papers", forked, render_markdown)
+    assert forks == [2]  # read by two forked readers
     assert found == expected and len(found[0]) == 8 and found[1][0].path.endswith("broken.md")
     assert forked.files == alone.files and forked.markdown == alone.markdown == {"An abstract.\n": "<p>An abstract.</p>\n"}
