@@ -2,7 +2,7 @@
 
 The browser runs lunr.js 2.3.9 over the parts of the index a query needs (docs/search.md explains
 how, and why the results equal those of one unsplit index). This module picks what each paper
-contributes to each field and writes /search/meta.json and the files under /search/<version>/.
+contributes to each field and writes /search/meta.json and the files it names.
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from .collector import collector_paused
 from .config import SEARCH_FIELDS, Config
 from .render import date_display, date_iso
 from .search_index import LunrIndex, build_index
-from .search_shards import DOCS_PER_CHUNK, SHARD_BYTES, search_files
+from .search_shards import DOCS_PER_CHUNK, FORMAT, META, SHARD_BYTES, listed_files, search_files
 from .search_text import fold
 from .site import PaperView, Site
 from .mathml import html_text
@@ -95,10 +95,11 @@ def search_globals(config: Config) -> SearchGlobals:
 
 
 def write_search_index(site: Site, out_dir: Path, previous: Path | None = None, memo: dict | None = None) -> SearchGlobals:
-    """Write /search/meta.json and /search/<version>/… for the site's papers; return the globals.
+    """Write /search/meta.json and the files it names for the site's papers; return the globals.
 
-    If `previous` (the last build's output) holds the index of the same version, its files are
-    linked instead of recomputed: a build after a template or style change costs no indexing.
+    Files the last build's output (`previous`) holds under the same name hold the same bytes (a
+    name carries a hash of them), so they are linked, not written: after an edit only the files
+    whose bytes changed are new. If it holds the index of the same version, nothing is computed.
     `memo`, a dict the caller keeps between builds, lets a rebuild analyse only the texts of the
     papers that changed (see search_index.build_index).
     """
@@ -108,44 +109,51 @@ def write_search_index(site: Site, out_dir: Path, previous: Path | None = None, 
     with collector_paused():
         documents = [search_document(view) for view in site.papers]
         version = index_version(documents, settings.boosts)
-        folder = out_dir / "search"
         old = previous / "search" if previous is not None else None
-        if old is not None and _holds_version(old, version):
-            _link_tree(old / version, folder / version)
-            _link_tree(old, folder, only="meta.json")
+        kept = _kept_index(old, version) if old is not None else None
+        if kept is not None:
+            _link_files(old, out_dir / "search", [*listed_files(kept), META])  # type: ignore[arg-type]
         else:
             files = search_files(index_documents(documents, settings.boosts, memo), [doc.card for doc in documents], version)
-            _write_files(folder, files)
+            _write_files(out_dir / "search", files, old)
     return search_globals(site.config)
 
 
-def _holds_version(folder: Path, version: str) -> bool:
-    """Whether a previous build left the complete index of `version` in `folder`."""
+def _kept_index(folder: Path, version: str) -> dict | None:
+    """The meta.json in `folder` if it describes the index of `version` and every file it names is there."""
     try:
-        return json.loads((folder / "meta.json").read_text(encoding="utf-8")).get("version") == version and (folder / version).is_dir()
-    except (OSError, ValueError):
-        return False
+        meta = json.loads((folder / META).read_text(encoding="utf-8"))
+        if meta.get("format") != FORMAT or meta.get("version") != version:
+            return None
+        return meta if all((folder / name).is_file() for name in listed_files(meta)) else None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
-def _write_files(folder: Path, files: dict[str, bytes]) -> None:
+def _write_files(folder: Path, files: dict[str, bytes], old: Path | None) -> None:
+    """Write `files` into `folder`, meta.json last; a file `old` holds by the same name is linked."""
     made: set[Path] = set()
-    for name, data in sorted(files.items(), key=lambda item: item[0] == "meta.json"):  # meta.json last
+    for name, data in sorted(files.items(), key=lambda item: item[0] == META):
         target = folder / name
         if target.parent not in made:
             target.parent.mkdir(parents=True, exist_ok=True)
             made.add(target.parent)
-        target.write_bytes(data)
+        if name == META or old is None or not _linked(old / name, target):
+            target.write_bytes(data)
 
 
-def _link_tree(source: Path, target: Path, only: str = "**/*") -> None:
-    """Hard-link (or copy, across file systems) the files of `source` matching `only` into `target`."""
-    for path in sorted(source.glob(only)):
-        destination = target / path.relative_to(source)
-        if path.is_dir():
-            destination.mkdir(parents=True, exist_ok=True)
-            continue
+def _link_files(source: Path, target: Path, names: list[str]) -> None:
+    """Hard-link (or copy, across file systems) the files `names` of `source` into `target`."""
+    for name in names:
+        destination = target / name
         destination.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            os.link(path, destination)
-        except OSError:
-            shutil.copy2(path, destination)
+        if not _linked(source / name, destination):
+            shutil.copy2(source / name, destination)
+
+
+def _linked(source: Path, destination: Path) -> bool:
+    try:
+        os.link(source, destination)
+    except OSError:
+        return False
+    return True

@@ -17,7 +17,7 @@ from sitegen.config import SEARCH_FIELDS, load_config
 from sitegen.model import ProblemsError
 from sitegen.search import index_documents, search_document
 from sitegen.search_index import build_index, lunr_json
-from sitegen.search_shards import search_files
+from sitegen.search_shards import listed_files, search_files
 
 EXTRA_QUERIES = ["-model", "-the", "", "*", "a*b*", "modle~2", "+model +langu*", "title:diffusion^10 model", "+-", "z", "-scaling -laws"]
 
@@ -50,7 +50,7 @@ def test_many_small_shards_still_answer_like_the_unsplit_index(tmp_path: Path) -
     rows = corpus_rows()
     cards = [[row[0], f"/papers/{n}/", [], "", "", [], row[3]] for n, row in enumerate(rows)]
     files = search_files(build_index(rows, SEARCH_FIELDS, BOOSTS), cards, "v1", shard_bytes=1500, docs_per_chunk=3)
-    assert sum(name.startswith("v1/t/") for name in files) > 300
+    assert sum(name.startswith("t/") for name in files) > 300
     queries = queries_for(rows, count=90, seed=11) + EXTRA_QUERIES
     unsplit, split = compare_split_with_unsplit(rows, files, queries, tmp_path)
     differences = [(q, a, b) for q, a, b in zip(queries, unsplit, split) if a != b]
@@ -66,18 +66,32 @@ def test_every_term_lives_in_the_shard_its_first_term_range_names() -> None:
     meta = json.loads(files["meta.json"])
     keys = [first.encode("utf-16-be") for first in meta["shards"]]
     assert keys == sorted(keys) and len(set(keys)) == len(keys) and meta["version"] == "v1"
-    for n in range(len(meta["shards"])):
-        for entry in json.loads(files[f"v1/t/{n}.json"]):
+    for n, digest in enumerate(meta["shardFiles"]):
+        for entry in json.loads(files[f"t/{n}.{digest}.json"]):
             assert bisect.bisect_right(keys, entry[0].encode("utf-16-be")) - 1 == n
-    assert json.loads(files["v1/terms.json"]) == [index.terms[t] for t in index.sorted_term_ids()]
+    assert json.loads(files[f"terms.{meta['terms']}.json"]) == [index.terms[t] for t in index.sorted_term_ids()]
 
 
 def test_document_store_chunks_hold_each_card_at_its_number() -> None:
     cards = [[f"Paper {n}", f"/papers/p{n}/", [], "", "", [], ""] for n in range(23)]
     rows = [(card[0], "", "", "", "") for card in cards]
     files = search_files(build_index(rows, SEARCH_FIELDS, BOOSTS), cards, "v1", docs_per_chunk=8)
-    assert sorted(name for name in files if name.startswith("v1/d/")) == ["v1/d/0.json", "v1/d/1.json", "v1/d/2.json"]
-    assert json.loads(files["v1/d/2.json"])[23 % 8 - 1][0] == "Paper 22"
+    chunks = json.loads(files["meta.json"])["chunkFiles"]
+    assert sorted(name for name in files if name.startswith("d/")) == [f"d/{n}.{chunks[n]}.json" for n in range(3)]
+    assert json.loads(files[f"d/2.{chunks[2]}.json"])[23 % 8 - 1][0] == "Paper 22"
+
+
+def test_every_file_is_named_by_its_bytes_and_listed_in_meta_json() -> None:
+    cards = [[f"Paper {n}", f"/papers/p{n}/", [], "", "", [], ""] for n in range(40)]
+    rows = [(card[0], "", "", f"words of paper {n}", "") for n, card in enumerate(cards)]
+    files = search_files(build_index(rows, SEARCH_FIELDS, BOOSTS), cards, "v1", shard_bytes=200, docs_per_chunk=8)
+    meta = json.loads(files["meta.json"])
+    assert sorted(listed_files(meta)) == sorted(set(files) - {"meta.json"})
+    cards[17][0] = "Paper seventeen"  # one card changes: only its chunk is renamed
+    again = search_files(build_index(rows, SEARCH_FIELDS, BOOSTS), cards, "v2", shard_bytes=200, docs_per_chunk=8)
+    renamed = json.loads(again["meta.json"])["chunkFiles"][2]
+    assert set(files) ^ set(again) == {f"d/2.{meta['chunkFiles'][2]}.json", f"d/2.{renamed}.json"}
+    assert all(files[name] == again[name] for name in set(files) & set(again) if name != "meta.json")
 
 
 SETTINGS = "title: Search test\nbase_url: https://example.org/repo/\n"
@@ -95,8 +109,8 @@ def test_every_page_has_the_header_box_pointing_at_this_builds_index_under_the_b
     root = small_site(make_site)
     build(load_config(root / "sitegen.yaml"))
     out = root / "public"
-    version = json.loads((out / "search" / "meta.json").read_text(encoding="utf-8"))["version"]
-    assert (out / "search" / version / "t" / "0.json").is_file()
+    meta = json.loads((out / "search" / "meta.json").read_text(encoding="utf-8"))
+    assert all((out / "search" / name).is_file() for name in listed_files(meta))
     for path in ("/", "/papers/scaling/", "/tags/", "/search/", "/404.html"):
         form = soup(out, path).select_one("form.site-search")
         assert form["action"] == "/repo/search/"
@@ -146,12 +160,32 @@ def test_search_files_are_deterministic_and_named_by_what_they_index(make_site, 
     config = load_config(root / "sitegen.yaml")
     first = build(config, tmp_path / "one").out_dir
     second = build(config, tmp_path / "two").out_dir
-    files = lambda out: {p.relative_to(out).as_posix(): p.read_bytes() for p in (out / "search").rglob("*") if p.is_file()}
+    files = lambda out: {p.relative_to(out / "search").as_posix(): p.read_bytes() for p in (out / "search").rglob("*.json")}
     assert files(first) == files(second) and len(files(first)) >= 4
     (root / "content" / "papers" / "diffusion.md").write_text(paper_text("Diffusion beats GANs again", date="2021-05-11"), encoding="utf-8")
     third = build(config, tmp_path / "three").out_dir
-    versions = lambda out: {p.name for p in (out / "search").iterdir() if p.is_dir()}
-    assert len(versions(third)) == 1 and versions(third) != versions(first)
+    meta = lambda out: json.loads((out / "search" / "meta.json").read_text(encoding="utf-8"))
+    assert meta(third)["version"] != meta(first)["version"]
+    assert set(files(third)) == {"meta.json", *listed_files(meta(third))}  # nothing else, nothing missing
+
+
+def test_an_edit_rewrites_only_the_search_files_whose_bytes_change(make_site) -> None:
+    papers = {f"p{n:02}": paper_text(f"Paper number {n}", date=f"2021-05-{n + 1:02}", body=f"Words of paper {n}.\n") for n in range(20)}
+    root = make_site(papers, SETTINGS)
+    config = load_config(root / "sitegen.yaml")
+    search = root / "public" / "search"
+    build(config)
+    inodes = lambda: {p.relative_to(search).as_posix(): p.stat().st_ino for p in search.rglob("*.json")}
+    before = inodes()
+    (root / "content" / "papers" / "p00.md").write_text(papers["p00"].replace("Paper number 0", "Paper number zero"), encoding="utf-8")
+    build(config)
+    after = inodes()
+    meta = json.loads((search / "meta.json").read_text(encoding="utf-8"))
+    assert set(after) == {"meta.json", *listed_files(meta)}
+    # p00 is the oldest paper: the last of 20 documents, in chunk 2; chunks 0 and 1 are the same files
+    kept = [name for name in after if name in before and after[name] == before[name]]
+    assert {f"d/0.{meta['chunkFiles'][0]}.json", f"d/1.{meta['chunkFiles'][1]}.json"} <= set(kept)
+    assert f"d/2.{meta['chunkFiles'][2]}.json" not in before
 
 
 def test_an_unchanged_index_is_reused_from_the_previous_build(make_site, monkeypatch) -> None:

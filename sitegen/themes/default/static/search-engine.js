@@ -17,7 +17,7 @@
 }(this, function (lunr) {
   "use strict";
 
-  var FORMAT = 1;  // sitegen/search_shards.py:FORMAT
+  var FORMAT = 2;  // sitegen/search_shards.py:FORMAT
   var EMPTY_METADATA = {};  // lunr keeps no token metadata in this index; never mutated by lunr
   var EMPTY_VECTOR = new lunr.Vector([]);
   var FOLD_EXTRA = {"ß": "ss", "ẞ": "SS", "Æ": "AE", "æ": "ae", "Œ": "OE", "œ": "oe", "Ø": "O", "ø": "o",
@@ -59,7 +59,7 @@
     this.reset();
   }
 
-  /* Forget everything loaded: after a deploy the old version's files are gone. */
+  /* Forget everything loaded: after a deploy the files the old meta.json named are gone. */
   Engine.prototype.reset = function () {
     this.generation = (this.generation || 0) + 1;  // loads begun before a reset are dropped
     this.meta = null;
@@ -82,7 +82,6 @@
         if (generation !== self.generation) { throw new Error("the search index changed while loading"); }
         if (meta.format !== FORMAT) { throw new Error("search index format " + meta.format + ", expected " + FORMAT); }
         self.meta = meta;
-        self.files = self.root + meta.version + "/";
         self.fields = meta.fields;
         self.pipeline = lunr.Pipeline.load(meta.pipeline);
         return meta;
@@ -114,7 +113,7 @@
   Engine.prototype.loadDictionary = function () {
     var self = this;
     if (!this.dictionary) {
-      this.dictionary = this.fetchJSON(this.files + "terms.json").then(function (terms) {
+      this.dictionary = this.fetchJSON(this.root + "terms." + this.meta.terms + ".json").then(function (terms) {
         return lunr.TokenSet.fromArray(terms);
       }, function (error) {
         self.dictionary = null;
@@ -155,7 +154,7 @@
   Engine.prototype.loadShard = function (n) {
     var self = this, generation = this.generation;
     if (!this.shardLoads[n]) {
-      this.shardLoads[n] = this.fetchJSON(this.files + "t/" + n + ".json").then(function (entries) {
+      this.shardLoads[n] = this.fetchJSON(this.root + "t/" + n + "." + this.meta.shardFiles[n] + ".json").then(function (entries) {
         if (generation !== self.generation) { throw new Error("the search index changed while loading"); }
         self.addShard(n, entries);
       }, function (error) {
@@ -226,7 +225,7 @@
     var answer = this.answer(text);
     this.answers.set(text, answer);
     if (this.answers.size > 30) { this.answers.delete(this.answers.keys().next().value); }
-    answer.catch(function () { self.reset(); });  // e.g. a new deploy removed this version: start over
+    answer.catch(function () { self.reset(); });  // e.g. a new deploy removed the files it named: start over
     return answer;
   };
 
@@ -261,7 +260,7 @@
       return Promise.all(refs.map(function (ref) {
         var n = Math.floor(Number(ref) / size);
         if (!self.chunkLoads[n]) {
-          self.chunkLoads[n] = self.fetchJSON(self.files + "d/" + n + ".json").catch(function (error) {
+          self.chunkLoads[n] = self.fetchJSON(self.root + "d/" + n + "." + self.meta.chunkFiles[n] + ".json").catch(function (error) {
             self.chunkLoads[n] = null;
             throw error;
           });
