@@ -102,7 +102,8 @@ def read_papers(folder: Path, state: BuildState, render_markdown: Callable[[str]
                 signatures[entry.name] = _entry_signature(entry)
     names = sorted(signatures)
     stale = [name for name in names if signatures[name] is None or (state.files.get(name) or (None,))[0] != signatures[name]]
-    parsed = _parse_files(folder, stale, signatures, render_markdown)
+    with collector_paused():  # thousands of papers (and their pickles from the readers), no cycles
+        parsed = _parse_files(folder, stale, signatures, render_markdown)
     for name in names:
         if name in parsed:
             entry, html = parsed[name]

@@ -44,6 +44,8 @@ _LATEX_SPECIAL = {
 }
 _SPECIAL_RE = re.compile(r"[\\{}&%#_$~^]")
 _INNER_CAPITAL = re.compile(r"^[^\s\w]*\w\S*[A-Z]")  # a capital after the first letter
+_CAPITAL_AFTER = re.compile(r"\S[A-Z]")  # what any word _INNER_CAPITAL matches has
+_WORD = re.compile(r"[^\W_]+")
 _MONTHS = {n: calendar.month_abbr[n].lower() for n in range(1, 13)}
 _HEADER = re.compile(r"^(\s*@\s*[A-Za-z]+\s*[{(]\s*)([^,\s]*)")
 _BARE_VALUE_OK = re.compile(r"^\d+$|^(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)$", re.I)
@@ -86,7 +88,7 @@ def base_key(paper: Any) -> str:
     last = _ascii(_last_name(paper.authors[0])) if paper.authors else ""
     year = str(paper.date.year) if paper.date is not None else "nd"
     word = ""
-    for candidate in re.findall(r"[^\W_]+", title_text(paper.title)):
+    for candidate in _WORD.findall(title_text(paper.title)):
         folded = _ascii(candidate).lstrip("0123456789")
         if folded and folded not in _TITLE_STOP_WORDS:
             word = folded
@@ -209,6 +211,8 @@ def _escape_plain(text: str) -> str:
 
 def _protect_words(text: str) -> str:
     """Brace words a style must not lower-case: `LoRA`, `GPT-4`, `BERT`."""
+    if not _CAPITAL_AFTER.search(text):  # most titles: no word to brace, no word to look at
+        return text
     return " ".join(f"{{{word}}}" if _INNER_CAPITAL.match(word) else word for word in text.split(" "))
 
 
@@ -270,7 +274,7 @@ def generated_entry(paper: Any, key: str, original: Original | None = None) -> s
         entry_type = {"journal": "article", "conference": "inproceedings"}.get(kind or "", "misc")
     fields: list[tuple[str, str]] = [("title", "{" + tex_value(paper.title, protect=True) + "}")]
     if paper.authors:
-        fields.append(("author", "{" + " and ".join(_author(name) for name in paper.authors) + "}"))
+        fields.append(("author", "{" + " and ".join(map(_author, paper.authors)) + "}"))
     if paper.date is not None and not {"year", "date"} & kept.keys():
         fields.append(("year", "{" + str(paper.date.year) + "}"))
         if paper.date.month is not None:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 import yaml
+from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from .model import Paper, PaperDate, Problem, describe_value
 from .slugs import is_slug, slugify
@@ -28,6 +29,9 @@ class _Loader(UniqueKeyLoader):
 
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
+_STR, _SEQ, _MAP = (f"tag:yaml.org,2002:{kind}" for kind in ("str", "seq", "map"))
+_SCALARS = {f"tag:yaml.org,2002:{kind}" for kind in ("null", "bool", "int", "float", "timestamp")}
+_MAX_DEPTH = 50  # deeper (hostile) documents go to PyYAML, which builds nested values without recursing
 
 KNOWN_KEYS = ("title", "authors", "date", "arxiv", "doi", "tags", "categories", "links", "venue", "source")
 ARXIV_RE = re.compile(r"^(?:\d{4}\.\d{4,5}|[a-z][a-z.-]*(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?$")
@@ -103,7 +107,7 @@ def _parse_text(text: str, where: str, slug: str) -> tuple[Paper | None, list[Pr
     except _FrontMatterError as err:
         return None, [Problem(where, err.line, str(err))]
     try:
-        data = yaml.load(front, Loader=_Loader)
+        data = _load_front(front)
     except DuplicateKeyError as err:
         line, message = err.describe(first_line=2)  # line 1 of the file is the opening '---'
         return None, [Problem(where, line, message)]
@@ -129,6 +133,61 @@ def _parse_text(text: str, where: str, slug: str) -> tuple[Paper | None, list[Pr
         return paper, []
     lines = _key_lines(front)
     return None, [Problem(where, lines.get(key, 2), message) for key, message in errors]
+
+
+class _Unusual(Exception):
+    """A node that _construct leaves to PyYAML's own constructor."""
+
+
+def _load_front(front: str) -> Any:
+    """yaml.load(front, Loader=_Loader), but the usual document (plain mappings, lists and
+    scalars) is built without PyYAML's per-node bookkeeping, a third faster; anything else (a
+    merge key, a custom tag, a repeated key, a recursive alias, any error) goes to PyYAML."""
+    loader = _Loader(front)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        try:
+            return _construct(loader, node, {}, 0)
+        except Exception:  # noqa: BLE001 - _Unusual, or an error PyYAML may report otherwise (or first)
+            return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def _construct(loader: _Loader, node: yaml.Node, built: dict[int, Any], depth: int) -> Any:
+    """What SafeConstructor makes of `node` for the tags it handles; _Unusual otherwise. `built` holds
+    each collection once made (an alias gets the same object) and None while it is being made."""
+    kind, tag = type(node), node.tag
+    if kind is ScalarNode:
+        if tag == _STR:
+            return node.value
+        if tag in _SCALARS:
+            return loader.yaml_constructors[tag](loader, node)
+        raise _Unusual
+    if depth > _MAX_DEPTH:
+        raise _Unusual
+    if id(node) in built:
+        if built[id(node)] is None:
+            raise _Unusual
+        return built[id(node)]
+    built[id(node)] = None
+    value: Any
+    if kind is SequenceNode and tag == _SEQ:
+        value = [_construct(loader, item, built, depth + 1) for item in node.value]
+    elif kind is MappingNode and tag == _MAP:
+        value = {}
+        for key_node, value_node in node.value:
+            if type(key_node) is not ScalarNode:  # unhashable: PyYAML says so
+                raise _Unusual
+            value[_construct(loader, key_node, built, depth + 1)] = _construct(loader, value_node, built, depth + 1)
+        if len(value) < len(node.value):  # a repeated key (1 and 1.0 are one): PyYAML names it
+            raise _Unusual
+    else:
+        raise _Unusual
+    built[id(node)] = value
+    return value
 
 
 def _key_lines(front: str) -> dict[str, int]:
@@ -234,10 +293,14 @@ def _parse_date(value: Any) -> PaperDate:
 def _string_list(value: Any) -> tuple[str, ...]:
     if not isinstance(value, list):
         raise ValueError(f"expected a list, found {describe_value(value)}")
-    for item in value:
-        if not isinstance(item, str) or not item.strip():
-            raise ValueError(f"every entry must be non-empty text, found {describe_value(item)}")
-    return tuple(item.strip() for item in value)
+    try:  # the usual list, in one pass; str.strip refuses anything but text
+        stripped = tuple(map(str.strip, value))
+    except TypeError:
+        stripped = ()
+    if len(stripped) == len(value) and all(stripped):
+        return stripped
+    bad = next(item for item in value if not isinstance(item, str) or not item.strip())
+    raise ValueError(f"every entry must be non-empty text, found {describe_value(bad)}")
 
 
 def _parse_tags(value: Any) -> tuple[str, ...]:

@@ -8,6 +8,8 @@ the converter cannot handle shows its source.
 """
 from __future__ import annotations
 
+import re
+
 from markdown_it import MarkdownIt
 from markdown_it.rules_inline import StateInline
 from mdit_py_plugins.dollarmath import dollarmath_plugin
@@ -61,5 +63,31 @@ def make_renderer() -> MarkdownIt:
 _MD = make_renderer()
 
 
+# What may make a text more than plain paragraphs, for markdown-it alone to render: a character
+# that starts inline syntax (an escape, code, emphasis, a link or image, raw HTML or an autolink,
+# math), an entity reference (&amp;, &#38;), a line that starts a block (indented code, list,
+# heading, quote, fence, setext underline, thematic break) or is blank but for spaces, a space
+# ending a line (a hard break), and any character str.isprintable refuses (tabs, NUL, Unicode
+# spaces and line separators, which markdown-it treats apart).
+_INLINE_STARTS = "\\`*_[]<$"
+_ENTITY = re.compile(r"&[A-Za-z0-9#]")
+_BLOCK_START = re.compile(r"\n(?:[ \-+=#>~]|\d+[.)])")
+
+
+def plain_html(text: str) -> str | None:
+    """The HTML of a text without any Markdown syntax (most abstracts), exactly as markdown-it
+    renders it, in a quarter of the time; None if the text may hold syntax."""
+    if (any(char in text for char in _INLINE_STARTS)
+            or not text.replace("\n", " ").isprintable()
+            or " \n" in text or text.endswith(" ")
+            or _BLOCK_START.search("\n" + text)
+            or ("&" in text and _ENTITY.search(text))):
+        return None
+    text = text.replace("&", "&amp;").replace(">", "&gt;").replace('"', "&quot;")
+    paragraphs = (part.strip("\n") for part in text.split("\n\n"))  # a third newline stays on a part
+    return "".join(f"<p>{paragraph}</p>\n" for paragraph in paragraphs if paragraph)
+
+
 def render_markdown(text: str) -> str:
-    return _MD.render(text)
+    html = plain_html(text)
+    return html if html is not None else _MD.render(text)

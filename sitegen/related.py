@@ -97,8 +97,9 @@ def _word_counts(text: str) -> Counter:
     return Counter(text.lower().translate(_PUNCTUATION).split())
 
 
-def _weights(documents: Sequence[tuple[str, str, Iterable[str]]], counts_of: Callable[[str], Counter] = _word_counts) -> sparse.csr_matrix:
-    """One unit-length TF-IDF row per document, cut to its heaviest terms."""
+def _weights(documents: Sequence[tuple[str, str, Iterable[str]]],
+             counts_of: Callable[[str], Counter] = _word_counts) -> tuple[sparse.csr_matrix, list[str]]:
+    """One unit-length TF-IDF row per document, cut to its heaviest terms; and each column's term."""
     terms = _Terms()
     known = terms.words.get
     columns: list[int] = []
@@ -138,7 +139,7 @@ def _weights(documents: Sequence[tuple[str, str, Iterable[str]]], counts_of: Cal
     shared = np.bincount(matrix.indices, minlength=size) > 1
     matrix = sparse.csr_matrix(matrix.multiply(shared[np.newaxis, :]), dtype=np.float32)
     matrix.eliminate_zeros()
-    return matrix
+    return matrix, list(terms.ids)
 
 
 def _heaviest(matrix: sparse.csr_matrix, keep: int) -> sparse.csr_matrix:
@@ -164,42 +165,61 @@ def _keys(scores: np.ndarray, columns: np.ndarray, n: int) -> np.ndarray:
     return np.rint(scores.astype(np.float64) * _SCALE).astype(np.int64) * (n + 1) + (n - columns.astype(np.int64))
 
 
-def _top(scores: sparse.csr_matrix, offset: int, count: int) -> list[list[int]]:
-    """Each row's best `count` columns other than its own, by rounded score, then column.
+def _segments(indptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The positions of every entry of `rows` in a CSR matrix, and the row of each."""
+    lengths = indptr[rows + 1] - indptr[rows]
+    starts = np.repeat(indptr[rows] - (np.cumsum(lengths) - lengths), lengths)
+    return np.arange(len(starts), dtype=np.int64) + starts, np.repeat(rows, lengths)
+
+
+def _top(scores: sparse.csr_matrix, own: np.ndarray, count: int) -> tuple[list[list[int]], np.ndarray]:
+    """Each row's best `count` columns other than `own[row]`, by rounded score, then column; and
+    the level (index into LEVELS, plus one; 0: MIN_SCORE) above which each row's were sought.
 
     A row typically shares some term with a third of the archive, and sorting every such entry
-    would cost most of the step. So each row first finds the highest of LEVELS that at least
-    `count` of its entries reach, and only entries at or above it are sorted: the same answer.
-    Entries below the lowest level are looked at only for rows that need them.
+    would cost most of the step. So only the entries of each row at or above the highest of
+    LEVELS that at least `count` of them reach are sorted: the same answer. Levels are tried from
+    the top, and a lower one looks only at the rows no higher one settled (and, when most entries
+    reach no level, only at the entries that reach one), so few entries are copied. Rows no level
+    settles take every entry from MIN_SCORE up.
     """
     n_rows, n = scores.shape
     data, indices, indptr = scores.data, scores.indices, scores.indptr
     levels = np.asarray(LEVELS, dtype=data.dtype)
-    positions = np.flatnonzero(data >= levels[0])
-    if len(positions) * 4 > len(data):  # most entries: numbering every entry's row beats a search per entry
-        rows = np.repeat(np.arange(n_rows, dtype=np.int32), np.diff(indptr))[positions]
+    reached = np.zeros(n_rows, dtype=np.int8)
+    waiting = np.ones(n_rows, dtype=bool)  # rows no level has settled yet
+    pending = np.arange(n_rows)
+    found_positions, found_rows = [], []
+    above = data >= levels[0]
+    if 4 * np.count_nonzero(above) < len(data):  # most entries reach no level: the levels look at the others only
+        pool = np.flatnonzero(above)
+        pool_rows, pool_values = np.searchsorted(indptr, pool, side="right") - 1, data[pool]
     else:
-        rows = (np.searchsorted(indptr, positions, side="right") - 1).astype(np.int32)
-    values = data[positions]
-    bucket = np.zeros(len(positions), dtype=np.int8)  # the highest level each score reaches
-    for level in levels[1:]:
-        bucket += values >= level
-    per_level = np.bincount(rows * len(levels) + bucket, minlength=n_rows * len(levels)).reshape(n_rows, len(levels))
-    own = np.flatnonzero(indices[positions] == rows + offset)  # a paper is not related to itself
-    per_level[rows[own], bucket[own]] -= 1
-    at_least = np.cumsum(per_level[:, ::-1], axis=1)[:, ::-1]  # entries reaching each level, per row
-    reached = (at_least >= count).sum(axis=1)  # levels increase, so this counts the levels reached
-    keep = bucket >= reached[rows] - 1
-    keep[own] = False
-    positions, rows = positions[keep], rows[keep]
-    weak = np.flatnonzero(reached == 0)  # rows that need their entries below the lowest level too
-    if weak.size:
-        lengths = indptr[weak + 1] - indptr[weak]
-        weak_rows = np.repeat(weak, lengths)
-        weak_positions = np.arange(len(weak_rows)) - np.repeat(np.cumsum(lengths) - lengths, lengths) + np.repeat(indptr[weak], lengths)
-        low = (data[weak_positions] >= MIN_SCORE) & (data[weak_positions] < levels[0]) & (indices[weak_positions] != weak_rows + offset)
-        positions = np.concatenate([positions, weak_positions[low]])
-        rows = np.concatenate([rows, weak_rows[low]])
+        pool = None
+    for level in range(len(levels), -1, -1):  # the last round, 0, takes what is left from MIN_SCORE up
+        floor = levels[level - 1] if level else MIN_SCORE
+        if level and pool is not None:
+            within = pool_values >= floor
+            positions, rows = pool[within], pool_rows[within]
+        elif 8 * int((indptr[pending + 1] - indptr[pending]).sum()) < len(data):  # few rows left: look at theirs only
+            positions, rows = _segments(indptr, pending)
+            within = data[positions] >= floor
+            positions, rows = positions[within], rows[within]
+        else:
+            positions = np.flatnonzero(data >= floor)
+            rows = np.searchsorted(indptr, positions, side="right") - 1
+        other = waiting[rows] & (indices[positions] != own[rows])  # a paper is not related to itself
+        positions, rows = positions[other], rows[other]
+        settled = waiting & (np.bincount(rows, minlength=n_rows) >= count) if level else waiting
+        chosen = settled[rows]
+        found_positions.append(positions[chosen])
+        found_rows.append(rows[chosen])
+        reached[settled] = level
+        waiting &= ~settled
+        pending = np.flatnonzero(waiting)
+        if not len(pending):
+            break
+    positions, rows = np.concatenate(found_positions), np.concatenate(found_rows)
     columns = indices[positions]
     order = np.lexsort((-_keys(data[positions], columns, n), rows))
     rows, columns = rows[order], columns[order]
@@ -207,16 +227,15 @@ def _top(scores: sparse.csr_matrix, offset: int, count: int) -> list[list[int]]:
     chosen = np.arange(len(rows)) - starts[rows] < count
     rows, best = rows[chosen], columns[chosen].tolist()
     bounds = np.searchsorted(rows, np.arange(n_rows + 1)).tolist()
-    return [best[bounds[row] : bounds[row + 1]] for row in range(n_rows)]
+    return [best[bounds[row] : bounds[row + 1]] for row in range(n_rows)], reached
 
 
 _JOB: tuple[sparse.csr_matrix, sparse.csr_matrix, int] | None = None  # what forked workers inherit
 
 
-def _slice(bounds: tuple[int, int]) -> list[list[int]]:
+def _slice(rows: np.ndarray) -> tuple[list[list[int]], np.ndarray]:
     matrix, transposed, count = _JOB  # type: ignore[misc]
-    start, stop = bounds
-    return _top(sparse.csr_matrix(matrix[start:stop] @ transposed), start, count)
+    return _top(sparse.csr_matrix(matrix[rows] @ transposed), rows, count)
 
 
 def _workers(n: int) -> int:
@@ -229,12 +248,13 @@ def similar(documents: Sequence[tuple[str, str, Iterable[str]]], count: int = CO
     """For each (title, text, tags) document, the indexes of its `count` most similar others,
     best first; ties go to the smaller index, so callers pass documents in slug order.
 
-    `memo`, a dict the caller keeps between builds, remembers the last answer and the word counts
-    of every text: a rebuild whose documents are all unchanged (an edit to a paper's authors or
-    venue) computes nothing, and any other one counts the words of changed texts only.
+    `memo`, a dict the caller keeps between builds, remembers the last answer, the weights behind
+    it and the word counts of every text: a rebuild whose documents are all unchanged (an edit to
+    a paper's authors or venue) computes nothing, and any other one counts the words of changed
+    texts only and scores again only the papers the change can reach (see `_rescored`).
     """
     if memo is None:
-        return _similar(documents, count, _word_counts)
+        return _similar(documents, count, _word_counts)[0]
     last = memo.get("last")
     if last is not None and last[0] == count and last[1] == documents:
         return [list(row) for row in last[2]]
@@ -245,31 +265,76 @@ def similar(documents: Sequence[tuple[str, str, Iterable[str]]], count: int = CO
         counted[text] = found = _word_counts(text) if found is None else found
         return found
 
-    answer = _similar(documents, count, counts_of)
-    memo["words"], memo["last"] = counted, (count, list(documents), [list(row) for row in answer])
+    previous = memo.get("scored") if last is not None and last[0] == count else None
+    answer, scored = _similar(documents, count, counts_of, previous)
+    memo["words"], memo["last"], memo["scored"] = counted, (count, list(documents), [list(row) for row in answer]), scored
     return answer
 
 
-def _similar(documents: Sequence[tuple[str, str, Iterable[str]]], count: int, counts_of: Callable[[str], Counter]) -> list[list[int]]:
+Scored = tuple[list[str], sparse.csr_matrix, np.ndarray, list[list[int]]]  # term names, weights, levels, answer
+
+
+def _similar(documents: Sequence[tuple[str, str, Iterable[str]]], count: int, counts_of: Callable[[str], Counter],
+             previous: Scored | None = None) -> tuple[list[list[int]], Scored | None]:
     global _JOB
     n = len(documents)
     if n < 2:
-        return [[] for _ in documents]
-    matrix = _weights(documents, counts_of)
-    workers = _workers(n)
-    pieces = max(-(-n // ROWS_PER_SLICE), 2 * workers if workers > 1 else 1)
-    edges = [round(n * k / pieces) for k in range(pieces + 1)]
-    slices = [(edges[k], edges[k + 1]) for k in range(pieces) if edges[k] < edges[k + 1]]
+        return [[] for _ in documents], None
+    matrix, names = _weights(documents, counts_of)
+    if previous is not None and previous[1].shape[0] != n:  # papers came or went: every row is new
+        previous = None
+    rows = np.arange(n) if previous is None else _rescored(previous, matrix, names)
+    if not len(rows):
+        return [list(row) for row in previous[3]], (names, matrix, previous[2], previous[3])  # type: ignore[index]
+    workers = _workers(len(rows))
+    pieces = max(-(-len(rows) // ROWS_PER_SLICE), 2 * workers if workers > 1 else 1)
+    slices = [part for part in np.array_split(rows, pieces) if len(part)]
     _JOB = (matrix, matrix.T.tocsr(), count)
     try:
         if workers > 1:
             with multiprocessing.get_context("fork").Pool(workers) as pool:
                 parts = pool.map(_slice, slices)
         else:
-            parts = [_slice(bounds) for bounds in slices]
+            parts = [_slice(part) for part in slices]
     finally:
         _JOB = None
-    return [row for part in parts for row in part]
+    answer = [[] for _ in documents] if previous is None else [list(row) for row in previous[3]]
+    reached = np.zeros(n, dtype=np.int8) if previous is None else previous[2].copy()
+    for part, (tops, levels) in zip(slices, parts):
+        reached[part] = levels
+        for row, top in zip(part.tolist(), tops):
+            answer[row] = top
+    return answer, (names, matrix, reached, [list(row) for row in answer])
+
+
+def _rescored(previous: Scored, matrix: sparse.csr_matrix, names: list[str]) -> np.ndarray:
+    """The rows whose top may differ from the `previous` answer's: the papers whose weights
+    changed, and every other paper that scores, before or now, one of those at or above the
+    level its top was sought from (below it, a change touches neither its top nor that level).
+    All rows when many changed. The papers must be the same ones, in the same order."""
+    old_names, old, reached, _ = previous
+    n = matrix.shape[0]
+    indices = old.indices
+    if old_names != names:  # a term came or went: compare the old rows in today's numbering
+        ids = {name: term for term, name in enumerate(names)}
+        indices = np.asarray([ids.get(name, -1) for name in old_names], dtype=np.int64)[indices]
+    changed = np.diff(old.indptr) != np.diff(matrix.indptr)
+    alike = np.flatnonzero(~changed)
+    before, rows = _segments(old.indptr, alike)
+    now, _ = _segments(matrix.indptr, alike)
+    changed[rows[(indices[before] != matrix.indices[now]) | (old.data[before] != matrix.data[now])]] = True
+    moved = np.flatnonzero(changed)
+    if len(moved) * 4 > n:
+        return np.arange(n)
+    if not len(moved):
+        return moved
+    kept = np.flatnonzero(~changed)
+    floors = np.concatenate([[np.float32(MIN_SCORE)], np.asarray(LEVELS, dtype=np.float32)])[reached[kept]]
+    reach = np.zeros(len(kept), dtype=bool)
+    for weights in (old, matrix):
+        cross = sparse.csr_matrix(weights[kept] @ weights[moved].T)
+        reach[np.repeat(np.arange(len(kept)), np.diff(cross.indptr))[cross.data >= np.repeat(floors, np.diff(cross.indptr))]] = True
+    return np.union1d(moved, kept[reach])
 
 
 def attach_related(views: Sequence, count: int = COUNT, memo: dict | None = None) -> None:

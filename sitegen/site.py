@@ -12,6 +12,7 @@ from typing import Any, Callable, Sequence
 from markupsafe import Markup
 
 from .citation import assign_cite_keys
+from .collector import collector_paused
 from .config import Config
 from .mathml import html_text, title_html, title_text
 from .model import Paper, PaperDate
@@ -229,7 +230,8 @@ def assemble(config: Config, papers: Sequence[Paper], render_markdown: Callable[
     `indexed(site)` is called as soon as the indexes are made, before related papers and
     citation keys (build.py starts writing the search index then, in another process)."""
     make_view = ViewMaker(config, render_markdown, tag_memo)
-    site = index_site(config, [make_view(paper) for paper in papers])
+    with collector_paused():  # views and indexes: many objects, no cycles
+        site = index_site(config, [make_view(paper) for paper in papers])
     if indexed is not None:
         indexed(site)
     from .related import attach_related  # NumPy and SciPy load only when a site is assembled

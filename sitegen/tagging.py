@@ -42,6 +42,34 @@ def _phrase_pattern(phrase: str) -> str:
     return r"[\s-]+".join(words) + r"(?:e?s)?"
 
 
+def _first_words(phrases: Iterable[str]) -> tuple[str, ...] | None:
+    """The lower-cased first word of each phrase: a rule's match starts only where one does. None
+    when a phrase has no word, or a non-ASCII first word (under re.I, `ſ` matches `s`)."""
+    starts = []
+    for phrase in phrases:
+        words = [word for word in re.split(r"[\s-]+", phrase) if word]
+        if not words or not words[0].isascii():
+            return None
+        starts.append(words[0].lower())
+    return tuple(dict.fromkeys(starts))
+
+
+def _matches(pattern: re.Pattern, starts: tuple[str, ...] | None, text: str, folded: str | None) -> bool:
+    """`pattern.search(text)`, sooner: a case-insensitive search tries every position, while in
+    ASCII text (`folded`: the text lower-cased, else None) str.find goes straight to each place a
+    first word is. Non-ASCII text is searched in full: there re.I also matches `s` to `ſ`, `k` to
+    the Kelvin sign, `i` to `ı`."""
+    if starts is None or folded is None:
+        return pattern.search(text) is not None
+    for word in starts:
+        at = folded.find(word)
+        while at != -1:
+            if pattern.match(text, at):
+                return True
+            at = folded.find(word, at + 1)
+    return False
+
+
 class Tagger:
     """Computes a paper's full tag list: its own tags, then rule tags, then category tags."""
 
@@ -49,7 +77,8 @@ class Tagger:
         self.rules = tuple(rules)
         self.from_categories = from_categories
         self._patterns = [
-            (rule.slug, re.compile(r"(?<!\w)(?:" + "|".join(_phrase_pattern(p) for p in rule.phrases) + r")(?!\w)", re.I))
+            (rule.slug, re.compile(r"(?<!\w)(?:" + "|".join(_phrase_pattern(p) for p in rule.phrases) + r")(?!\w)", re.I),
+             _first_words(rule.phrases))
             for rule in self.rules
             if rule.phrases
         ]
@@ -57,8 +86,9 @@ class Tagger:
     def tags_for(self, paper: Paper) -> tuple[str, ...]:
         tags = dict.fromkeys(paper.tags)
         text = f"{paper.title}\n{paper.body}"
-        for slug, pattern in self._patterns:
-            if slug not in tags and pattern.search(text):
+        folded = text.lower() if text.isascii() else None
+        for slug, pattern, starts in self._patterns:
+            if slug not in tags and _matches(pattern, starts, text, folded):
                 tags[slug] = None
         if self.from_categories:
             for category in paper.categories:

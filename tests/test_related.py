@@ -85,7 +85,7 @@ def test_each_paper_gets_its_best_scores_then_smaller_slugs() -> None:
     vocabulary = [f"w{n}" for n in range(150)]
     documents = [(" ".join(rng.choices(vocabulary, k=5)), " ".join(rng.choices(vocabulary[: rng.randint(5, 150)], k=40)), rng.sample("abcd", 1))
                  for _ in range(400)]
-    matrix = related._weights(documents)
+    matrix, _ = related._weights(documents)
     scores = (matrix @ matrix.T).toarray()
     expected = []
     for row, line in enumerate(scores):
