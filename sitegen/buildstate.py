@@ -84,14 +84,16 @@ def stat_signature(stat: os.stat_result) -> Signature:
     return (stat.st_mtime_ns, stat.st_size, stat.st_ino)
 
 
-Entry = tuple[Signature | None, Paper | None, list[Problem]]
+Entry = tuple[Signature | None, Paper | None, list[Problem], bytes]  # signature, paper, problems, digest of the text
 PARALLEL_READ_FROM = 2000  # files to parse: below this, forked readers cost more than they save
 
 
 def read_papers(folder: Path, state: BuildState, render_markdown: Callable[[str], str] | None = None) -> tuple[list[Paper], list[Problem], bool]:
-    """Every content file, parsed again only when its signature changed; True if any changed.
-    With `render_markdown`, the body of every file parsed is rendered too, into
-    `state.markdown`: both run on every core when many files changed (a first build)."""
+    """Every content file, parsed again only when its signature and its text changed; True if any
+    changed. A file whose signature changed but whose text is the one last parsed (a fresh
+    checkout with a restored cache, a `touch`) is not parsed again. With `render_markdown`, the
+    body of every file parsed is rendered too, into `state.markdown`: both run on every core
+    when many files changed (a first build)."""
     papers: list[Paper] = []
     problems: list[Problem] = []
     seen: dict[str, Entry] = {}
@@ -102,6 +104,9 @@ def read_papers(folder: Path, state: BuildState, render_markdown: Callable[[str]
                 signatures[entry.name] = _entry_signature(entry)
     names = sorted(signatures)
     stale = [name for name in names if signatures[name] is None or (state.files.get(name) or (None,))[0] != signatures[name]]
+    for name in _same_texts(folder, [name for name in stale if name in state.files], state):
+        state.files[name] = (signatures[name], *state.files[name][1:])
+        stale.remove(name)
     with collector_paused():  # thousands of papers (and their pickles from the readers), no cycles
         parsed = _parse_files(folder, stale, signatures, render_markdown)
     for name in names:
@@ -134,16 +139,30 @@ def _parse_files(folder: Path, names: list[str], signatures: dict[str, Signature
         path = folder / name
         text, problem = read_utf8(path)
         if text is None:
-            return (signatures[name], None, [problem]), None
+            return (signatures[name], None, [problem], b""), None
         paper, found = parse_paper(text, str(path), path.stem)
         html = render_markdown(paper.body) if paper is not None and render_markdown is not None else None
-        return (signatures[name], paper, found), html
+        return (signatures[name], paper, found, text_digest(text)), html
 
     workers = min(os.cpu_count() or 1, 2 if len(names) >= PARALLEL_READ_FROM else 1)
     if workers < 2 or not can_fork():
         return {name: parse(name) for name in names}
     halves = [names[start::workers] for start in range(workers)]
     return dict(pair for part in map_forked(lambda half: [(name, parse(name)) for name in half], halves) for pair in part)
+
+
+def text_digest(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+def _same_texts(folder: Path, names: list[str], state: BuildState) -> list[str]:
+    """Those of `names` whose text is the one their cached entry was parsed from."""
+    same = []
+    for name in names:
+        text, _ = read_utf8(folder / name)
+        if text is not None and state.files[name][3] == text_digest(text):
+            same.append(name)
+    return same
 
 
 def load_state(root: Path) -> BuildState:

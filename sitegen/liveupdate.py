@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from .build import BuildResult, cached_markdown, list_pages, output_file, paper_page
-from .buildstate import BuildState, signature
+from .buildstate import BuildState, signature, text_digest
 from .citation import assign_cite_keys
 from .config import Config
 from .content import identity_keys, parse_paper
@@ -69,7 +69,7 @@ def quick_update(live: LiveSite, state: BuildState, changed: set[Path]) -> list[
         paper, problems = parse_paper(text, str(path), path.stem)
         if problems or paper is None:
             return None
-        read[path.name] = (sig, paper, [])
+        read[path.name] = (sig, paper, [], text_digest(text))
     files = dict(state.files)
     for name, entry in read.items():
         if entry is None:
@@ -89,7 +89,7 @@ def _clashes(live: LiveSite, files: dict, saved: dict[str, Paper | None]) -> boo
     checks), from an index of every file's keys kept up to date here."""
     if live.owners is None:
         live.owners = {}
-        for name, (_, paper, _) in files.items():
+        for name, (_, paper, _, _) in files.items():
             for key in identity_keys(paper) if paper is not None else ():
                 live.owners.setdefault(key, set()).add(name)
     for name in saved:

@@ -144,7 +144,7 @@ def test_the_sample_passes_sitegen_check_as_published() -> None:
 # --- GitHub Pages --------------------------------------------------------------------------
 
 WORKFLOW = REPO / ".github" / "workflows" / "pages.yml"
-OFFICIAL = {"actions/checkout", "actions/setup-python", "actions/configure-pages", "actions/upload-pages-artifact", "actions/deploy-pages"}
+OFFICIAL = {"actions/checkout", "actions/cache", "actions/setup-python", "actions/configure-pages", "actions/upload-pages-artifact", "actions/deploy-pages"}
 
 
 def workflow() -> dict:
@@ -363,3 +363,13 @@ def test_ci_checks_the_sample_after_building_it_and_runs_the_readme_tests() -> N
     build = lines.index('pip install -e ".[test]" && sitegen build')
     assert lines[build + 1].startswith("sitegen check")
     assert lines[-1] == "python -m pytest"
+
+
+@pytest.mark.parametrize("path", [WORKFLOW, REPO / "sitegen" / "deploy" / "daily-digest.yml"])
+def test_workflows_restore_the_build_cache_before_building(path: Path) -> None:
+    flow = yaml.safe_load(path.read_text(encoding="utf-8"))
+    job = next(job for job in flow["jobs"].values() if any(step.get("name") == "Build" for step in steps(job)))
+    names = [step.get("uses", "").split("@")[0] or step.get("name") for step in steps(job)]
+    cache = steps(job)[names.index("actions/cache")]
+    assert names.index("actions/cache") < names.index("Build")
+    assert cache["with"]["path"] == ".sitegen-cache" and cache["with"]["restore-keys"] == "sitegen-"
