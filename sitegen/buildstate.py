@@ -64,13 +64,6 @@ class BuildState:
     stale: bool = False  # a build read the content but did not finish: the next one checks every page
     mirror: str = ""  # token in the marker of the output's hard-linked mirror when this state may trust it (build.py)
 
-    def __getstate__(self) -> dict:
-        """What is worth keeping on disk: not related.similar's word counts of every text (as
-        long to pickle and load as they save; `sitegen serve` keeps them in memory)."""
-        kept = dict(self.__dict__)
-        kept["related"] = {key: value for key, value in self.related.items() if key != "words"}
-        return kept
-
 
 def signature(path: Path) -> Signature | None:
     try:

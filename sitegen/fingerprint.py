@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import marshal
 from typing import Any
 
 from .site import Group, Pagination, PaperView
@@ -16,7 +17,7 @@ from .site import Group, Pagination, PaperView
 
 # What a view takes from the rest of the site; everything else derives from its paper alone
 # (and the settings, which the global digest covers).
-SITE_DERIVED = ("authors", "related", "cite_key")
+SITE_DERIVED = ("authors", "related", "cite_key")  # in this order in _site_parts
 
 
 def paper_digest(view: PaperView, memo: dict[str, tuple[Any, str]] | None = None) -> str:
@@ -27,14 +28,19 @@ def paper_digest(view: PaperView, memo: dict[str, tuple[Any, str]] | None = None
     digest = view.__dict__.get("_digest")
     if digest is None:
         own = memo.get(view.paper.slug) if memo is not None else None
-        if own is None or own[0] != view.paper:
-            parts = [_shallow(value) for key, value in view.__dict__.items() if key not in SITE_DERIVED and key not in _PRIVATE]
-            own = (view.paper, _sha1(repr(parts)))
+        if own is None or (own[0] is not view.paper and own[0] != view.paper):
+            own = (view.paper, _hash([_shallow(value) for key, value in view.__dict__.items() if key not in SITE_DERIVED and key not in _PRIVATE]))
             if memo is not None:
                 memo[view.paper.slug] = own
-        shared = [_shallow(getattr(view, key)) for key in SITE_DERIVED]
-        digest = view.__dict__["_digest"] = _sha1(repr((own[1], shared)))
+        digest = view.__dict__["_digest"] = _hash((own[1], _site_parts(view)))
     return digest
+
+
+def _site_parts(view: PaperView) -> tuple:
+    """What paper_digest takes from the rest of the site (SITE_DERIVED) as plain tuples, built
+    for every paper in every build, so without the generic _shallow."""
+    return (tuple([(type(item).__name__, *vars(item).values()) for item in view.authors]),
+            tuple([item.__dict__.get("_ref") or _ref(item) for item in view.related]), view.cite_key)
 
 
 _PRIVATE = ("_digest", "_ref")  # what paper_digest and _shallow keep in a view's __dict__
@@ -58,61 +64,84 @@ def adopt_paper_digest(view: PaperView, memo: dict[str, tuple[Any, str]], parts:
     view.__dict__["_digest"] = parts[1]
 
 
-def _sha1(text: str) -> str:
-    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
+def _hash(value: Any) -> str:
+    """A digest of a plain value: its marshal form (version 2: no references, so the same value
+    gives the same bytes), several times cheaper than its repr; repr for what marshal refuses."""
+    try:
+        data = b"m" + marshal.dumps(value, 2)
+    except ValueError:
+        data = b"r" + repr(value).encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(data, digest_size=20).hexdigest()
+
+
+def _ref(view: PaperView) -> tuple:
+    """A paper another paper points at, as it can show it: URL, title and date."""
+    ref = view.__dict__.get("_ref")
+    if ref is None:
+        ref = view.__dict__["_ref"] = ("ref", view.url, view.title, str(view.date))
+    return ref
+
+
+def _record(item: Any) -> tuple:
+    return (type(item).__name__, *vars(item).values())
 
 
 def _shallow(value: Any) -> Any:
     """A view's field in a repr-able form: papers it points at by URL, title and date, and
     small records (author, tag, link references) as tuples (a dataclass repr costs far more)."""
     if isinstance(value, PaperView):
-        ref = value.__dict__.get("_ref")
-        if ref is None:
-            ref = value.__dict__["_ref"] = ("ref", value.url, value.title, str(value.date))
-        return ref
+        return _ref(value)
     if isinstance(value, (list, tuple)) and value:
         first = value[0]
         if isinstance(first, PaperView):
-            return tuple(_shallow(item) for item in value)
+            return tuple(map(_ref, value))
         if dataclasses.is_dataclass(first) and type(first).__dataclass_params__.frozen:  # type: ignore[attr-defined]
-            return tuple((type(item).__name__, *vars(item).values()) for item in value)
+            return tuple(map(_record, value))
     return value
 
 
 def _plain(value: Any, seen: dict[int, Any]) -> Any:
-    """A repr-able, deterministic form of a context value; groups by name and count only.
-    `seen` remembers the form of lists already met in this pass by identity (every page of a
-    site shares its feed list, every page of a tag the tag's)."""
+    """A marshal-able, deterministic form of a context value; groups by name and count only.
+    `seen` remembers the form of lists and records already met in this pass by identity (every
+    page of a site shares its feed links, every page of a tag the tag's)."""
     kind = type(value)
     if kind is str or kind is int or kind is bool or value is None or kind is float:
         return value
-    if isinstance(value, PaperView):
-        return paper_digest(value)
+    if kind is PaperView:
+        return value.__dict__.get("_digest") or paper_digest(value)
+    known = seen.get(id(value))
+    if known is not None and known[0] is value:
+        return known[1]
     if kind is list or kind is tuple:
         if not value or type(value[0]) is str:  # e.g. every page URL of a long pagination
             return tuple(value)
-        known = seen.get(id(value))
-        if known is not None and known[0] is value:
-            return known[1]
-        plain = tuple(_plain(item, seen) for item in value)
-        seen[id(value)] = (value, plain)
-        return plain
-    if kind is Pagination:  # its URLs follow from the first and the number of pages
+        plain = tuple([item.__dict__.get("_digest") or paper_digest(item) if type(item) is PaperView else _plain(item, seen)
+                       for item in value])
+    elif kind is Pagination:  # its URLs follow from the first and the number of pages
         return ("pagination", value.page, value.pages, value.urls[0], value.per_page)
-    if isinstance(value, Group):
+    elif isinstance(value, PaperView):
+        return paper_digest(value)
+    elif isinstance(value, str):  # Markup: marked as such, as its repr did
+        return (kind.__name__, str(value))
+    elif isinstance(value, Group):
         months = getattr(value, "months", None)
-        return ("group", value.name, value.url, len(value.papers), _plain(months, seen) if months else None)
-    if isinstance(value, dict):
-        return tuple(sorted((str(key), _plain(item, seen)) for key, item in value.items()))
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        if type(value).__dataclass_params__.frozen:  # type: ignore[attr-defined]
-            return (kind.__name__, *(_plain(item, seen) for item in vars(value).values()))
-        return (kind.__name__, tuple((f.name, _plain(getattr(value, f.name), seen)) for f in dataclasses.fields(value)))
-    return value
+        plain = ("group", value.name, value.url, len(value.papers), _plain(months, seen) if months else None)
+    elif isinstance(value, dict):
+        plain = tuple(sorted((str(key), _plain(item, seen)) for key, item in value.items()))
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        if kind.__dataclass_params__.frozen:  # type: ignore[attr-defined]
+            plain = (kind.__name__, *(_plain(item, seen) for item in vars(value).values()))
+        else:
+            plain = (kind.__name__, tuple((f.name, _plain(getattr(value, f.name), seen)) for f in dataclasses.fields(value)))
+    else:
+        return value
+    seen[id(value)] = (value, plain)
+    return plain
 
 
 def page_digest(global_digest: str, url: str, template: str, context: dict, seen: dict[int, Any] | None = None) -> str:
     """The digest of one page's inputs; pass the same `seen` (a dict) for all the pages of a
     build to share the work on lists many pages show."""
-    plain = tuple(sorted((key, _plain(item, {} if seen is None else seen)) for key, item in context.items()))
-    return _sha1(repr((global_digest, url, template, plain)))
+    seen = {} if seen is None else seen
+    plain = tuple(sorted([(key, _plain(item, seen)) for key, item in context.items()]))
+    return _hash((global_digest, url, template, plain))

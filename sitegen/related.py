@@ -18,11 +18,12 @@ smaller slug, so the result is deterministic and the same on any number of cores
 """
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import os
 import string
 from collections import Counter
-from typing import Callable, Iterable, Sequence
+from typing import NamedTuple, Sequence
 
 import numpy as np
 import scipy.sparse as sparse
@@ -69,16 +70,19 @@ def stem(word: str) -> str:
 
 
 class _Terms:
-    """Term ids, shared by words (stemmed) and tags (`#slug`); -1 marks a word that is no term."""
+    """Term ids, shared by words (stemmed) and tags (`#slug`); -1 marks a word that is no term.
+    Ids continue `names`, the terms of an earlier count."""
 
-    def __init__(self) -> None:
-        self.ids: dict[str, int] = {}
+    def __init__(self, names: list[str]) -> None:
+        self.names = names
+        self.ids: dict[str, int] = {name: term for term, name in enumerate(names)}
         self.words: dict[str, int] = {}  # word as written -> term id
 
     def term(self, name: str) -> int:
         found = self.ids.get(name)
         if found is None:
-            found = self.ids[name] = len(self.ids)
+            found = self.ids[name] = len(self.names)
+            self.names.append(name)
         return found
 
     def word(self, word: str) -> int:
@@ -92,23 +96,45 @@ class _Terms:
         return self.term("#" + slug)
 
 
+class Rows(NamedTuple):
+    """Every document's terms, counted and weighted but not yet scaled by IDF: what a rebuild
+    reuses for each document it has seen (by digest), so it counts the words of changed ones only.
+    Arrays, not word counts: they pickle and load in milliseconds."""
+
+    digests: list[bytes]  # of each document (see _digest); empty when no memo keeps these rows
+    names: list[str]  # each term's name, in order of first appearance: the weights' columns
+    bounds: np.ndarray  # document i's entries are [bounds[i], bounds[i + 1])
+    terms: np.ndarray  # each entry's term; one may recur in a document (in title and text, two spellings)
+    values: np.ndarray  # each entry's count, times TITLE_WEIGHT in the title; TAG_WEIGHT for a tag
+
+
+def _digest(document: tuple[str, str, Sequence[str]]) -> bytes:
+    """What tells a document from any other (UTF-8 has no byte 0xff, so fields cannot run together).
+    SHA-256: with the CPU's SHA instructions, twice as fast here as BLAKE2."""
+    title, text, tags = document
+    return hashlib.sha256(b"\xff".join([part.encode("utf-8", "surrogatepass") for part in (title, text, *tags)])).digest()[:16]
+
+
 def _word_counts(text: str) -> Counter:
     """How often each word (lower-cased, punctuation dropped) occurs in `text`."""
     return Counter(text.lower().translate(_PUNCTUATION).split())
 
 
-def _weights(documents: Sequence[tuple[str, str, Iterable[str]]],
-             counts_of: Callable[[str], Counter] = _word_counts) -> tuple[sparse.csr_matrix, list[str]]:
-    """One unit-length TF-IDF row per document, cut to its heaviest terms; and each column's term."""
-    terms = _Terms()
+def _compact(array: np.ndarray) -> np.ndarray:
+    """`array` (of non-negative integers) in the smallest type that holds it: a smaller memo."""
+    return array.astype(np.min_scalar_type(int(array.max(initial=0))))
+
+
+def _count(documents: Sequence[tuple[str, str, Sequence[str]]], terms: _Terms) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Bounds, terms and values (see Rows) of `documents`, numbering new terms as they appear."""
     known = terms.words.get
     columns: list[int] = []
-    values: list[float] = []
-    lengths: list[int] = []
+    values: list[int] = []
+    starts: list[int] = []
     for title, text, tags in documents:
-        size = len(columns)
+        starts.append(len(columns))
         for words, weight in ((title, TITLE_WEIGHT), (text, 1)):
-            counts = counts_of(words)
+            counts = _word_counts(words)
             ids = list(map(known, counts))  # the common case, without a Python-level loop
             if None in ids:
                 ids = [terms.word(word) if found is None else found for word, found in zip(counts, ids)]
@@ -117,14 +143,47 @@ def _weights(documents: Sequence[tuple[str, str, Iterable[str]]],
         for tag in tags:
             columns.append(terms.tag(tag))
             values.append(TAG_WEIGHT)
-        lengths.append(len(columns) - size)
-    n, size = len(documents), len(terms.ids)
-    rows = np.repeat(np.arange(n), lengths)
+    starts.append(len(columns))
     cols = np.asarray(columns, dtype=np.int64)
     counted = cols >= 0
-    # Duplicate (row, term) pairs (a word in title and abstract, two spellings of a stem) add up.
-    matrix = sparse.csr_matrix((np.asarray(values, dtype=np.float64)[counted], (rows[counted], cols[counted])), shape=(n, size))
-    matrix.sum_duplicates()
+    kept = np.concatenate([[0], np.cumsum(counted)])  # entries counted before each position
+    return kept[starts], _compact(cols[counted]), _compact(np.asarray(values, dtype=np.int64)[counted])
+
+
+def _rows(documents: Sequence[tuple[str, str, Sequence[str]]], digests: Sequence[bytes] = (), previous: Rows | None = None) -> Rows:
+    """The rows of `documents` (whose `digests` these are): those of `previous` for the documents
+    it has, counted for the others; terms numbered in order of first appearance, as a fresh count
+    numbers them (a term's number decides ties between equal sums, so the answer depends on it)."""
+    if previous is None:
+        names: list[str] = []
+        return Rows(list(digests), names, *_count(documents, _Terms(names)))
+    where = {digest: row for row, digest in enumerate(previous.digests)}
+    sources = np.asarray([where.get(digest, -1) for digest in digests], dtype=np.int64)
+    missing = np.flatnonzero(sources < 0)
+    names = list(previous.names)  # previous.names stays as it is: the memo's weights are named by it
+    bounds, terms, values = _count([documents[row] for row in missing.tolist()], _Terms(names))
+    # Documents seen before are rows of previous, the others rows after them, in one pool.
+    pool = np.concatenate([previous.bounds, bounds[1:] + previous.bounds[-1]])
+    sources[missing] = len(previous.bounds) - 1 + np.arange(len(missing))
+    positions, _ = _segments(pool, sources)
+    terms = np.concatenate([previous.terms, terms])[positions]
+    values = np.concatenate([previous.values, values])[positions]
+    lengths = pool[sources + 1] - pool[sources]
+    first = np.full(len(names), len(terms), dtype=np.int64)
+    np.minimum.at(first, terms, np.arange(len(terms)))
+    order = np.argsort(first, kind="stable")[: np.count_nonzero(first < len(terms))]  # terms no document has go
+    if len(order) != len(names) or np.any(order != np.arange(len(names))):
+        number = np.empty(len(names), dtype=np.int64)
+        number[order] = np.arange(len(order))
+        terms, names = number[terms], [names[term] for term in order.tolist()]
+    return Rows(list(digests), names, np.concatenate([[0], np.cumsum(lengths)]), _compact(terms), _compact(values))
+
+
+def _weights(rows: Rows) -> sparse.csr_matrix:
+    """One unit-length TF-IDF row per document, cut to its heaviest terms; columns are rows.names."""
+    n, size = len(rows.bounds) - 1, len(rows.names)
+    matrix = sparse.csr_matrix((rows.values.astype(np.float64), rows.terms.astype(np.int32), rows.bounds.astype(np.int32)), shape=(n, size))
+    matrix.sum_duplicates()  # a term twice in a row (in title and abstract, two spellings of a stem) adds up
     matrix.data = np.log1p(matrix.data)
     df = np.bincount(matrix.indices, minlength=size)
     idf = np.log((n + 1) / (df + 1)) + 1.0
@@ -139,7 +198,7 @@ def _weights(documents: Sequence[tuple[str, str, Iterable[str]]],
     shared = np.bincount(matrix.indices, minlength=size) > 1
     matrix = sparse.csr_matrix(matrix.multiply(shared[np.newaxis, :]), dtype=np.float32)
     matrix.eliminate_zeros()
-    return matrix, list(terms.ids)
+    return matrix
 
 
 def _heaviest(matrix: sparse.csr_matrix, keep: int) -> sparse.csr_matrix:
@@ -244,43 +303,38 @@ def _workers(n: int) -> int:
     return max(1, len(os.sched_getaffinity(0)))
 
 
-def similar(documents: Sequence[tuple[str, str, Iterable[str]]], count: int = COUNT, memo: dict | None = None) -> list[list[int]]:
+def similar(documents: Sequence[tuple[str, str, Sequence[str]]], count: int = COUNT, memo: dict | None = None) -> list[list[int]]:
     """For each (title, text, tags) document, the indexes of its `count` most similar others,
     best first; ties go to the smaller index, so callers pass documents in slug order.
 
     `memo`, a dict the caller keeps between builds, remembers the last answer, the weights behind
-    it and the word counts of every text: a rebuild whose documents are all unchanged (an edit to
-    a paper's authors or venue) computes nothing, and any other one counts the words of changed
-    texts only and scores again only the papers the change can reach (see `_rescored`).
+    it and every document's counted terms with its digest (see Rows): a rebuild whose documents
+    are all unchanged (an edit to a paper's authors or venue) computes nothing, and any other one
+    counts the words of changed documents only and scores again only the papers the change can
+    reach (see `_rescored`).
     """
     if memo is None:
-        return _similar(documents, count, _word_counts)[0]
-    last = memo.get("last")
-    if last is not None and last[0] == count and last[1] == documents:
-        return [list(row) for row in last[2]]
-    known, counted = memo.get("words", {}), {}
-
-    def counts_of(text: str) -> Counter:
-        found = known.get(text)
-        counted[text] = found = _word_counts(text) if found is None else found
-        return found
-
-    previous = memo.get("scored") if last is not None and last[0] == count else None
-    answer, scored = _similar(documents, count, counts_of, previous)
-    memo["words"], memo["last"], memo["scored"] = counted, (count, list(documents), [list(row) for row in answer]), scored
+        return _similar(_rows(documents), count)[0]
+    digests = [_digest(document) for document in documents]
+    rows, last = memo.get("rows"), memo.get("last")
+    if rows is not None and last[0] == count and rows.digests == digests:
+        return [list(row) for row in last[1]]
+    rows = _rows(documents, digests, rows)
+    answer, scored = _similar(rows, count, memo.get("scored") if last is not None and last[0] == count else None)
+    # The answer is kept once: in last and in scored, the same list (pickled once).
+    memo["rows"], memo["last"], memo["scored"] = rows, (count, [[] for _ in documents] if scored is None else scored[3]), scored
     return answer
 
 
 Scored = tuple[list[str], sparse.csr_matrix, np.ndarray, list[list[int]]]  # term names, weights, levels, answer
 
 
-def _similar(documents: Sequence[tuple[str, str, Iterable[str]]], count: int, counts_of: Callable[[str], Counter],
-             previous: Scored | None = None) -> tuple[list[list[int]], Scored | None]:
+def _similar(counted: Rows, count: int, previous: Scored | None = None) -> tuple[list[list[int]], Scored | None]:
     global _JOB
-    n = len(documents)
+    n = len(counted.bounds) - 1
     if n < 2:
-        return [[] for _ in documents], None
-    matrix, names = _weights(documents, counts_of)
+        return [[] for _ in range(n)], None
+    matrix, names = _weights(counted), counted.names
     if previous is not None and previous[1].shape[0] != n:  # papers came or went: every row is new
         previous = None
     rows = np.arange(n) if previous is None else _rescored(previous, matrix, names)
@@ -298,7 +352,7 @@ def _similar(documents: Sequence[tuple[str, str, Iterable[str]]], count: int, co
             parts = [_slice(part) for part in slices]
     finally:
         _JOB = None
-    answer = [[] for _ in documents] if previous is None else [list(row) for row in previous[3]]
+    answer = [[] for _ in range(n)] if previous is None else [list(row) for row in previous[3]]
     reached = np.zeros(n, dtype=np.int8) if previous is None else previous[2].copy()
     for part, (tops, levels) in zip(slices, parts):
         reached[part] = levels

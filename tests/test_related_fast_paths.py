@@ -1,5 +1,5 @@
 """Related papers' shortcuts give the plain answer: the level cascade of `_top`, and a rebuild
-that scores again only the papers an edit can reach."""
+that counts the words of changed papers only and scores again only the papers an edit can reach."""
 from __future__ import annotations
 
 import pickle
@@ -10,6 +10,7 @@ import pytest
 import scipy.sparse as sparse
 
 from sitegen import related
+from sitegen.buildstate import BuildState
 
 
 def plain_top(scores: np.ndarray, count: int) -> list[list[int]]:
@@ -45,6 +46,19 @@ def test_the_level_cascade_picks_what_the_plain_rule_picks() -> None:
         assert tops == plain_top(scores, 5)[start:stop]
 
 
+def kept(memo: dict) -> dict:
+    """`memo` as the build cache gives it back: pickled with the build state, then loaded."""
+    return pickle.loads(pickle.dumps(BuildState(related=memo), protocol=pickle.HIGHEST_PROTOCOL)).related
+
+
+def assert_counted_afresh(memo: dict, documents: list) -> None:
+    """The memo's rows are those a fresh count gives: same terms, numbered alike, same values."""
+    rows, fresh = memo["rows"], related._rows(documents, [related._digest(document) for document in documents])
+    assert rows.digests == fresh.digests and rows.names == fresh.names
+    for field in ("bounds", "terms", "values"):
+        assert np.array_equal(getattr(rows, field), getattr(fresh, field)), field
+
+
 def documents_with_ties(seed: int) -> list[tuple[str, str, list[str]]]:
     rng = random.Random(seed)
     vocabulary = [f"w{n}" for n in range(120)]
@@ -72,9 +86,10 @@ def test_a_rebuild_after_an_edit_gives_the_fresh_answer(edit: str) -> None:
     memo: dict = {}
     related.similar(documents, memo=memo)
     for victim in (0, 9, 15, 31, 40, 249):
-        memo = pickle.loads(pickle.dumps({key: value for key, value in memo.items() if key != "words"}))  # as build state keeps it
+        memo = kept(memo)
         documents[victim] = EDITS[edit](documents[victim])
         assert related.similar(documents, memo=memo) == related.similar(documents), victim
+        assert_counted_afresh(memo, documents)
 
 
 def test_an_edit_that_leaves_every_word_scores_nothing_again(monkeypatch) -> None:
@@ -112,6 +127,38 @@ def test_a_rebuild_after_papers_come_or_go_gives_the_fresh_answer(change: str) -
     documents = documents_with_ties(14)
     memo: dict = {}
     related.similar(documents, memo=memo)
-    memo = pickle.loads(pickle.dumps({key: value for key, value in memo.items() if key != "words"}))
+    memo = kept(memo)
     documents = CHANGES[change](documents)
     assert related.similar(documents, memo=memo) == related.similar(documents)
+    assert_counted_afresh(memo, documents)
+
+
+def test_a_rebuild_counts_the_words_of_changed_papers_only(monkeypatch) -> None:
+    documents = documents_with_ties(15)
+    memo: dict = {}
+    related.similar(documents, memo=memo)
+    memo = kept(memo)
+    documents[60] = (documents[60][0], documents[60][1] + " w8", documents[60][2])
+    documents[61] = (documents[61][0], documents[61][1], ["z"])  # a tag changed: its words are counted again too
+    expected, counted = related.similar(documents), []
+    word_counts = related._word_counts
+    monkeypatch.setattr(related, "_word_counts", lambda text: (counted.append(text), word_counts(text))[1])
+    assert related.similar(documents, memo=memo) == expected
+    assert counted == [documents[60][0], documents[60][1], documents[61][0], documents[61][1]]
+
+
+def test_a_rebuild_of_unchanged_papers_computes_nothing(monkeypatch) -> None:
+    documents = documents_with_ties(16)
+    memo: dict = {}
+    expected = related.similar(documents, memo=memo)
+    monkeypatch.setattr(related, "_rows", None)
+    monkeypatch.setattr(related, "_similar", None)
+    assert related.similar(list(documents), memo=kept(memo)) == expected
+
+
+def test_the_memo_keeps_counts_not_texts() -> None:
+    documents = [(f"Paper {n}", f"Lorem, ipsum; dolor sit amet w{n % 7} w{n % 5}.", ["t"]) for n in range(40)]
+    memo: dict = {}
+    related.similar(documents, memo=memo)
+    stored = pickle.dumps(kept(memo))
+    assert b"Lorem, ipsum" not in stored and b"Paper 1" not in stored
