@@ -103,7 +103,7 @@ def cached_markdown(state: BuildState) -> Callable[[str], str]:
 
 def _assemble(config: Config, papers, state: BuildState, indexed: Callable[[Site], None] | None = None) -> Site:
     memo = state.markdown
-    site = assemble(config, papers, cached_markdown(state), tag_memo=state.tags, related_memo=state.related,
+    site = assemble(config, papers, cached_markdown(state), tag_memo=state.tags, related_memo=state.related_memo(),
                     cite_memo=state.citations, indexed=indexed)
     live = {view.paper.body for view in site.papers}
     for text in [text for text in memo if text not in live]:  # forget what no paper says any more

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -54,3 +56,15 @@ def test_a_checkout_elsewhere_with_the_cache_restored_parses_only_what_changed(r
     assert result.rendered == result.pages  # no output there yet: every page is written
     assert "Paper three" in (copy / "public" / "papers" / "p3" / "index.html").read_text(encoding="utf-8")
     assert "Paper 4" in (copy / "public" / "papers" / "p4" / "index.html").read_text(encoding="utf-8")
+
+
+def test_loading_the_cache_imports_neither_numpy_nor_scipy(root: Path) -> None:
+    """A no-change build never reads related papers' memo: loading the cache must not pay for
+    importing NumPy and SciPy (0.4 s), which the memo's arrays would need."""
+    code = ("import sys; from pathlib import Path; from sitegen.buildstate import load_state; "
+            f"state = load_state(Path({str(root)!r})); assert state.files, 'no cache'; "
+            "print(sorted(name for name in ('numpy', 'scipy') if name in sys.modules))")
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert found.strip() == "[]"
+    state = buildstate.load_state(root)
+    assert "rows" in state.related_memo()  # and the memo is all there when a build wants it
