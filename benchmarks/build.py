@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from compare import hugo_comparison  # noqa: E402
-from corpus import make_corpus  # noqa: E402
+from corpus import compile_sitegen, make_corpus  # noqa: E402
 
 
 def run_build(config: Path) -> tuple[float, str]:
@@ -42,6 +42,7 @@ def main() -> None:
     parser.add_argument("--folder", type=Path, help="a site to build instead of a generated one (copied first: its files are never edited)")
     parser.add_argument("--hugo", metavar="PATH", help="the Hugo executable (default: $SITEGEN_BENCH_HUGO, then PATH)")
     args = parser.parse_args()
+    compile_sitegen()
     with tempfile.TemporaryDirectory() as tmp:
         if args.folder:
             shutil.copytree(args.folder / "content", Path(tmp) / "site" / "content")

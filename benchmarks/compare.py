@@ -51,7 +51,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 sys.path.insert(0, str(Path(__file__).parent))
-from corpus import make_corpus  # noqa: E402
+from corpus import compile_sitegen, make_corpus  # noqa: E402
 
 PER_PAGE = 20
 FEED_ITEMS = 20
@@ -768,6 +768,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     unknown = sorted(set(chosen) - {t.key for t in TOOLS})
     if unknown:
         parser.error(f"unknown tools: {', '.join(unknown)}")
+    compile_sitegen()
     with tempfile.TemporaryDirectory(prefix="sitegen-compare-") as tmp:
         work = args.keep or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)

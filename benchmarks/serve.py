@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from corpus import make_corpus  # noqa: E402
+from corpus import compile_sitegen, make_corpus  # noqa: E402
 
 
 def next_event(sock: socket.socket, buffer: bytearray, name: str, timeout: float = 120.0) -> dict:
@@ -43,6 +43,7 @@ def main() -> None:
     parser.add_argument("--papers", type=int, default=1000)
     parser.add_argument("--edits", type=int, default=10)
     args = parser.parse_args()
+    compile_sitegen()
     with tempfile.TemporaryDirectory() as tmp:
         config = make_corpus(Path(tmp) / "site", args.papers)
         started = time.perf_counter()
