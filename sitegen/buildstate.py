@@ -112,9 +112,10 @@ def read_papers(folder: Path, state: BuildState, render_markdown: Callable[[str]
                 signatures[entry.name] = _entry_signature(entry)
     names = sorted(signatures)
     stale = [name for name in names if signatures[name] is None or (state.files.get(name) or (None,))[0] != signatures[name]]
-    for name in _same_texts(folder, [name for name in stale if name in state.files], state):
+    same = set(_same_texts(folder, [name for name in stale if name in state.files], state))
+    for name in same:
         state.files[name] = (signatures[name], *state.files[name][1:])
-        stale.remove(name)
+    stale = [name for name in stale if name not in same]
     with collector_paused():  # thousands of papers (and their pickles from the readers), no cycles
         parsed = _parse_files(folder, stale, signatures, render_markdown)
     for name in names:
