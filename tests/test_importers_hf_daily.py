@@ -174,3 +174,13 @@ def test_a_repeated_key_inside_a_list_of_days_names_its_line(tmp_path):
     assert [i.paper.arxiv for i in items if isinstance(i, Record)] == ["2406.00001"]
     [problem] = [i for i in items if isinstance(i, Problem)]
     assert problem.line == line_of(text, '"id": "2406.00003"') and problem.message.startswith('duplicate key "id" (first at column')
+
+
+def test_text_after_the_closing_bracket_is_one_problem_naming_its_line(tmp_path):
+    """Two listings pasted one after the other: the second is not silently left out."""
+    first = json.dumps([day_item()], indent=1)
+    path = write(tmp_path, "2024-06-03.json", first + "\n" + json.dumps([day_item("2406.00002")], indent=1) + "\n")
+    second_line = first.count("\n") + 2
+    assert [str(i) for i in hf_daily.read(path)] == [f"{path}:{second_line}: not valid JSON: Extra data (column 1)"]
+    path.write_text(json.dumps([day_item()]) + "\n \n\t", encoding="utf-8")  # blanks after it are fine
+    assert [i.paper.arxiv for i in hf_daily.read(path)] == ["2406.00001"]

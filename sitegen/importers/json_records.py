@@ -50,9 +50,12 @@ def list_elements(text: str, start: int | None = None, line: int = 1,
     """(line, offset, value) for each element of the list that opens at `text[start]`.
 
     `start` defaults to the first non-blank character; `line` is the line `start` is on (counted
-    from the top of the text when `start` is None). Malformed JSON raises json.JSONDecodeError.
-    With a UniqueKeyDecoder, its `repeated` tells about the element just yielded.
+    from the top of the text when `start` is None; the list is then the whole text, and anything
+    but blanks after it is an error, as json.loads says). Malformed JSON raises
+    json.JSONDecodeError. With a UniqueKeyDecoder, its `repeated` tells about the element just
+    yielded.
     """
+    whole = start is None
     if start is None:
         start = len(text) - len(text.lstrip(_WHITESPACE))
         line = 1 + text.count("\n", 0, start)
@@ -63,6 +66,8 @@ def list_elements(text: str, start: int | None = None, line: int = 1,
         while index < len(text) and text[index] in _WHITESPACE:
             index += 1
         if text[index : index + 1] == "]":
+            if whole:
+                _nothing_after(text, index + 1)
             return
         value, end = decoder.raw_decode(text, index)
         line += text.count("\n", counted, index)
@@ -75,6 +80,14 @@ def list_elements(text: str, start: int | None = None, line: int = 1,
             index += 1
         elif text[index : index + 1] != "]":
             raise json.JSONDecodeError("expected ',' or ']'", text, index)
+
+
+def _nothing_after(text: str, end: int) -> None:
+    """A list that is the whole text ends the text: what follows it (a second list pasted in, a
+    stray character) is an error, not silently left out."""
+    extra = len(text) - len(text[end:].lstrip(_WHITESPACE))
+    if extra < len(text):
+        raise json.JSONDecodeError("Extra data", text, extra)
 
 
 def repeated_keys(text: str, offset: int) -> list[tuple[int, str, int]]:
