@@ -39,8 +39,7 @@ def paper_digest(view: PaperView, memo: dict[str, tuple[Any, str]] | None = None
 def _site_parts(view: PaperView) -> tuple:
     """What paper_digest takes from the rest of the site (SITE_DERIVED) as plain tuples, built
     for every paper in every build, so without the generic _shallow."""
-    return (tuple([(type(item).__name__, *vars(item).values()) for item in view.authors]),
-            tuple([item.__dict__.get("_ref") or _ref(item) for item in view.related]), view.cite_key)
+    return tuple(map(_record, view.authors)), tuple(map(_ref, view.related)), view.cite_key
 
 
 _PRIVATE = ("_digest", "_ref")  # what paper_digest and _shallow keep in a view's __dict__
@@ -107,20 +106,17 @@ def _plain(value: Any, seen: dict[int, Any]) -> Any:
     kind = type(value)
     if kind is str or kind is int or kind is bool or value is None or kind is float:
         return value
-    if kind is PaperView:
-        return value.__dict__.get("_digest") or paper_digest(value)
+    if isinstance(value, PaperView):
+        return paper_digest(value)
     known = seen.get(id(value))
     if known is not None and known[0] is value:
         return known[1]
     if kind is list or kind is tuple:
         if not value or type(value[0]) is str:  # e.g. every page URL of a long pagination
             return tuple(value)
-        plain = tuple([item.__dict__.get("_digest") or paper_digest(item) if type(item) is PaperView else _plain(item, seen)
-                       for item in value])
+        plain = tuple([paper_digest(item) if type(item) is PaperView else _plain(item, seen) for item in value])
     elif kind is Pagination:  # its URLs follow from the first and the number of pages
         return ("pagination", value.page, value.pages, value.urls[0], value.per_page)
-    elif isinstance(value, PaperView):
-        return paper_digest(value)
     elif isinstance(value, str):  # Markup: marked as such, as its repr did
         return (kind.__name__, str(value))
     elif isinstance(value, Group):
