@@ -2,7 +2,8 @@
 
 Usage: python benchmarks/build.py --papers 10000 [--runs 3] [--folder DIR] [--hugo PATH]
 Each build runs `sitegen build --verbose` in a fresh process, as a user would. Cold builds
-start without output and without cache; no-change builds follow a build; one-edit builds
+start without output and without cache (the last run's are moved aside, not deleted: see
+corpus.set_aside); no-change builds follow a build; one-edit builds
 change one paper's abstract first. The first edit after a cold build also links the output's
 hard-link mirror (see build.py), so it is timed apart from a later one. Prints the median of
 the runs and the stage times of the median cold build, and, when Hugo is installed (on PATH,
@@ -25,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from compare import hugo_comparison  # noqa: E402
-from corpus import compile_sitegen, make_corpus  # noqa: E402
+from corpus import compile_sitegen, make_corpus, set_aside  # noqa: E402
 
 
 def run_build(config: Path) -> tuple[float, str]:
@@ -54,8 +55,8 @@ def main() -> None:
         cold, warm, first_edit, edit, outputs = [], [], [], [], []
         papers = sorted((root / "content" / "papers").glob("*.md"))
         for run in range(args.runs):
-            shutil.rmtree(root / "public", ignore_errors=True)
-            shutil.rmtree(root / ".sitegen-cache", ignore_errors=True)
+            set_aside(root / "public")
+            set_aside(root / ".sitegen-cache")
             seconds, output = run_build(config)
             cold.append(seconds)
             outputs.append((seconds, output))

@@ -51,7 +51,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 sys.path.insert(0, str(Path(__file__).parent))
-from corpus import compile_sitegen, make_corpus  # noqa: E402
+from corpus import compile_sitegen, make_corpus, set_aside  # noqa: E402
 
 PER_PAGE = 20
 FEED_ITEMS = 20
@@ -620,11 +620,7 @@ def _timed(argv: list[str], cwd: Path) -> float:
 
 def _clean(folder: Path, names: Iterable[str]) -> None:
     for name in names:
-        path = folder / name
-        if path.is_dir():
-            shutil.rmtree(path)
-        elif path.exists():
-            path.unlink()
+        set_aside(folder / name)
 
 
 def count_pages(folder: Path) -> int:
@@ -779,6 +775,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         prepared += [prepare_tool(tool, find_tool(tool.key, getattr(args, tool.key)), papers, work / tool.key)
                      for tool in TOOLS if tool.key in chosen]
         loads = run_rounds([c for c in prepared if isinstance(c, Contender)], args.runs)
+        shutil.rmtree(work / ".set-aside", ignore_errors=True)  # the outputs of earlier rounds
     results = [c.result if isinstance(c, Contender) else c for c in prepared]
     print(table(results, len(papers), args.runs))
     print()
@@ -797,7 +794,7 @@ def hugo_comparison(config_file: Path, sitegen_cold: Sequence[float], runs: int,
         return f"  Hugo: not installed ({TOOLS[0].install}); no ratio"
     version = _version_of("hugo", hugo)
     with tempfile.TemporaryDirectory(prefix="sitegen-hugo-") as tmp:
-        folder = Path(tmp)
+        folder = Path(tmp) / "hugo"  # beside it, set_aside's folder is removed with tmp
         to_hugo(load_papers(config_file), folder, hugo_version_tuple(version))
         try:
             cold, _, pages = measure([hugo, "--quiet"], None, folder, "public", TOOLS[0].caches, runs)

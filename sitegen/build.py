@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterator
 import jinja2
 
 from .buildstate import CACHE_DIR, CODE_VERSION, BuildState, Signature, load_state, read_papers, save_state, signature, stat_signature
-from .citation import citation_files
+from .citation import bibtex, citation_files, paper_citation_url
 from .config import Config
 from .content import duplicate_problems
 from .feeds import FeedLinks, publishing_files
@@ -274,7 +274,8 @@ def _build(config: Config, out_dir: Path, state: BuildState, persistent: bool, s
     try:
         site = _assemble(config, papers, state, indexed=start_search)
         watch.lap("assemble (tags, related)", "find changed pages")
-        env = make_environment(config, chain, copy_static(config, chain, target))
+        env = make_environment(config, chain, copy_static(config, chain, target),
+                               _compiled_templates(config.root) if persistent else None)
         env.globals["search"] = search_globals(config)
         digest = hashlib.sha1(f"{base_digest}{env.globals['search']!r}".encode()).hexdigest()
         pages = list(iter_pages(site))
@@ -284,10 +285,13 @@ def _build(config: Config, out_dir: Path, state: BuildState, persistent: bool, s
             context.setdefault("feeds", feed_links(url))
         page_urls = [url for url, _, _ in pages]
         written: dict[str, Signature] = {}  # what a cold build wrote, so as not to look it up again
-        side = Background(lambda: _write_side_files(site, target, page_urls, previous, state if warm else None), fork=forking)
+        every_page = not (warm and state.global_digest == base_digest)
+        side = Background(lambda: _write_side_files(site, target, page_urls, previous, state if warm else None, not every_page),
+                          fork=forking)
         for slug in state.paper_digests.keys() - {view.paper.slug for view in site.papers}:
             del state.paper_digests[slug]
-        if warm and state.global_digest == base_digest:  # some pages may be as they were: find them
+        citations: dict[str, str] = {}  # per-paper citation files written with their pages -> sha1
+        if not every_page:  # some pages may be as they were: find them
             for view in site.papers:
                 paper_digest(view, state.paper_digests)
             seen: dict = {}
@@ -298,9 +302,10 @@ def _build(config: Config, out_dir: Path, state: BuildState, persistent: bool, s
         else:  # every page renders: the workers digest what they render
             watch.lap("find changed pages", "render")
             dirty = pages
-            digests = _render_every_page(env, pages, target, digest, state.paper_digests, watch.progress, not persistent, written)
+            digests = _render_every_page(env, pages, target, digest, state.paper_digests, watch.progress, not persistent, written, citations)
         watch.lap(f"render {len(dirty)} pages", "search index, feeds, citations")
         extras, side_written = side.result()
+        extras.update(citations)
         written.update(side_written)
         search.result()  # type: ignore[union-attr]
         search = side = None
@@ -336,16 +341,33 @@ def _build(config: Config, out_dir: Path, state: BuildState, persistent: bool, s
                        site=site, env=env, changed=changed)
 
 
+def _compiled_templates(root: Path) -> Path | None:
+    """The folder of templates compiled by earlier builds, one per version of sitegen's code
+    (what Jinja compiles a template to is partly sitegen's: see render.py); older ones go.
+    None where the site cannot be written. Only builds that keep the cache use it (`sitegen
+    check` and `serve` leave the site's folder alone or keep their templates in memory)."""
+    folder = root / CACHE_DIR / f"templates-{CODE_VERSION[:16]}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for old in folder.parent.glob("templates-*"):
+            if old != folder:
+                shutil.rmtree(old, ignore_errors=True)
+    except OSError:
+        return None
+    return folder
+
+
 BACKGROUND_FROM = 1000  # papers: below this, forking processes for the side files costs more than it saves
 
 
 def _write_side_files(site: Site, target: Path, page_urls: list[str], previous: Path | None,
-                      state: BuildState | None) -> tuple[dict[str, str], dict[str, Signature]]:
-    """The feeds, sitemap and citation files, written while the pages render.
-    Returns every feed, sitemap and citation file's name -> sha1 of its bytes, and the
+                      state: BuildState | None, per_paper: bool = True) -> tuple[dict[str, str], dict[str, Signature]]:
+    """The feeds, sitemap and citation files, written while the pages render (each paper's own
+    citation file only if `per_paper`: when every page renders, the worker that writes a paper's
+    page writes it into the same folder). Returns every file's name -> sha1 of its bytes, and the
     signatures of those written. With the `state` of a warm build, a file whose bytes and output
     copy are as the last build left them is not written again (the merge would only compare it)."""
-    files = {**publishing_files(site, page_urls), **citation_files(site.papers)}
+    files = {**publishing_files(site, page_urls), **citation_files(site.papers, per_paper)}
     digests, written = {}, {}
     made: set[Path] = set()
     for url, text in files.items():
@@ -361,22 +383,29 @@ def _write_side_files(site: Site, target: Path, page_urls: list[str], previous: 
 
 def _write_new(path: Path, data: bytes, made: set[Path]) -> Signature:
     """Write an output file (making its folder unless `made` holds it); return its signature,
-    taken from the open file (the cold build records every file it writes without a walk)."""
+    taken from the open file (the cold build records every file it writes without a walk).
+    Plain system calls: a Python file object costs a third more system time per file, which
+    adds up over tens of thousands of small files."""
     if path.parent not in made:
         path.parent.mkdir(parents=True, exist_ok=True)
         made.add(path.parent)
-    with open(path, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        return stat_signature(os.fstat(handle.fileno()))
+    handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
+    try:
+        rest = memoryview(data)
+        while rest:
+            rest = rest[os.write(handle, rest):]
+        return stat_signature(os.fstat(handle))
+    finally:
+        os.close(handle)
 
 
 def _render_pages(env, pages: list[tuple[str, str, dict]], target: Path, progress: Progress | None = None,
                   keep_items: bool = False, record: Callable[[str, str, dict], Any] | None = None,
-                  done_before: int = 0, total: int | None = None, written: dict[str, Signature] | None = None) -> dict[str, Any]:
-    """Render and write `pages`, on every core when there are many. With `record`, return
-    url -> record(url, template, context) for each page, computed where the page rendered;
-    `written` gets the signature of every file written."""
+                  done_before: int = 0, total: int | None = None, written: dict[str, Signature] | None = None,
+                  workers: int | None = None) -> dict[str, Any]:
+    """Render and write `pages` on `workers` processes (default: as many as they are worth).
+    With `record`, return url -> record(url, template, context) for each page, computed where the
+    page rendered; `written` gets the signature of every file written."""
     made: set[Path] = set()
     found: dict[str, Any] = {}
     signatures: dict[str, Signature] = {}
@@ -396,7 +425,8 @@ def _render_pages(env, pages: list[tuple[str, str, dict]], target: Path, progres
     def collect() -> tuple:  # in a worker: what the parent keeps
         return memo if keep else None, found, signatures if written is not None else None
 
-    for items, recorded, signed in render_all(len(pages), render_one, worker_count(len(pages)), report, collect):
+    workers = worker_count(len(pages)) if workers is None else workers
+    for items, recorded, signed in render_all(len(pages), render_one, workers, report, collect):
         if items:
             memo.update(items)  # list entries rendered by the workers, for later pages and `sitegen serve`
         found.update(recorded)
@@ -407,31 +437,41 @@ def _render_pages(env, pages: list[tuple[str, str, dict]], target: Path, progres
 
 
 def _render_every_page(env, pages: list[tuple[str, str, dict]], target: Path, digest: str, paper_memo: dict,
-                       progress: Progress | None, keep_items: bool, written: dict[str, Signature]) -> dict[str, str]:
+                       progress: Progress | None, keep_items: bool, written: dict[str, Signature],
+                       citations: dict[str, str]) -> dict[str, str]:
     """Render every page in two rounds and return their digests: first the papers' pages, each
-    with its list entry and its digest, then the other pages, which show those entries and are
-    digested from those digests. So each is made once, by the worker that rendered the paper,
-    instead of once in every worker."""
+    with its list entry, its citation file and its digest, then the other pages, which show those
+    entries and are digested from those digests. So each is made once, by the worker that
+    rendered the paper, instead of once in every worker. `citations` gets each citation file's
+    sha1 (a process writing them beside the workers made them contend for the same folders)."""
     papers = [page for page in pages if "paper" in page[2]]
     others = [page for page in pages if "paper" not in page[2]]
     paper_item = env.globals["paper_item"]
     seen: dict = {}  # for page_digest, in each worker
+    workers = worker_count(len(pages))  # for both rounds: what the whole render is worth
 
-    def paper_round(url: str, template: str, context: dict) -> tuple[str, tuple[str, str]]:
+    def paper_round(url: str, template: str, context: dict) -> tuple[str, tuple[str, str], tuple[str, str, Signature]]:
         view = context["paper"]
         try:
             paper_item(view)  # for the list pages of the second round
         except jinja2.TemplateError:
             pass  # the first list page to show it fails too, and names the template and line
         parts = paper_digest_parts(view, paper_memo)
-        return page_digest(digest, url, template, context, seen), parts
+        citation = bibtex(view).encode("utf-8")
+        relative = _relative(paper_citation_url(view))
+        path = target / relative
+        signature = _write_new(path, citation, {path.parent})  # the page's folder, made for the page
+        return page_digest(digest, url, template, context, seen), parts, (relative, hashlib.sha1(citation).hexdigest(), signature)
 
-    first = _render_pages(env, papers, target, progress, keep_items=True, record=paper_round, total=len(pages), written=written)
+    first = _render_pages(env, papers, target, progress, keep_items=True, record=paper_round, total=len(pages), written=written,
+                          workers=workers)
     for url, template, context in papers:
         adopt_paper_digest(context["paper"], paper_memo, first[url][1])
+        relative, sha1, signature = first[url][2]
+        citations[relative], written[relative] = sha1, signature
     digests = {url: found[0] for url, found in first.items()}
     digests.update(_render_pages(env, others, target, progress, keep_items, done_before=len(papers), total=len(pages), written=written,
-                                 record=lambda url, template, context: page_digest(digest, url, template, context, seen)))
+                                 record=lambda url, template, context: page_digest(digest, url, template, context, seen), workers=workers))
     return digests
 
 

@@ -31,7 +31,7 @@ from slugify import slugify
 from .latex_text import latex_to_text
 from .mathml import split_math, title_text
 
-__all__ = ["assign_cite_keys", "bibtex", "original_entry", "original_fields", "venue_kind", "citation_files"]
+__all__ = ["assign_cite_keys", "bibtex", "original_entry", "original_fields", "venue_kind", "citation_files", "paper_citation_url"]
 
 _TITLE_STOP_WORDS = frozenset(
     "a an the on of in for to and with towards toward from at by is are do does can how what why when via "
@@ -323,13 +323,19 @@ def bibtex(view: Any) -> str:
 # --- files -------------------------------------------------------------------------------------
 
 
-def citation_files(views: Iterable[Any]) -> dict[str, str]:
-    """`/papers/<slug>/cite.bib` per paper and `/papers.bib` with every entry, in site order."""
+def citation_files(views: Iterable[Any], per_paper: bool = True) -> dict[str, str]:
+    """`/papers/<slug>/cite.bib` per paper (unless not `per_paper`) and `/papers.bib` with every
+    entry, in site order."""
     files: dict[str, str] = {}
     entries = []
     for view in views:
         entry = bibtex(view)
-        files[view.url + "cite.bib"] = entry
+        if per_paper:
+            files[paper_citation_url(view)] = entry
         entries.append(entry)
     files["/papers.bib"] = "\n".join(entries)
     return files
+
+
+def paper_citation_url(view: Any) -> str:
+    return view.url + "cite.bib"

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import calendar
 from collections import ChainMap
+from pathlib import Path
 from types import BuiltinFunctionType, FunctionType, MethodType
 from typing import Any, Mapping
 
@@ -35,9 +36,11 @@ def date_iso(date: PaperDate | None) -> str:
     return "" if date is None else str(date)
 
 
-def make_environment(config: Config, chain: ThemeChain, assets: Mapping[str, str]) -> jinja2.Environment:
+def make_environment(config: Config, chain: ThemeChain, assets: Mapping[str, str], compiled: Path | None = None) -> jinja2.Environment:
     """Templates come from the site's templates/, then the theme, then its parents; a template
-    can also name one theme's file explicitly (`{% extends "default/paper.html" %}`)."""
+    can also name one theme's file explicitly (`{% extends "default/paper.html" %}`). With
+    `compiled`, templates compiled by an earlier build are loaded from that folder (Jinja checks
+    each against its source) instead of compiled again: a fifth of a second per process."""
     by_theme = {theme.name: jinja2.FileSystemLoader(str(theme.templates)) for theme in chain.themes}
     loader = jinja2.ChoiceLoader([
         jinja2.FileSystemLoader([str(p) for p in template_dirs(config.root, chain)]),
@@ -52,6 +55,7 @@ def make_environment(config: Config, chain: ThemeChain, assets: Mapping[str, str
         keep_trailing_newline=True,
         auto_reload=False,  # templates never change under an environment (a changed one means a new build)
         cache_size=-1,  # a plain dict: the default LRU cache reorders a deque on every get_template
+        bytecode_cache=jinja2.FileSystemBytecodeCache(str(compiled)) if compiled is not None else None,
     )
     prefix = config.base_path
 
