@@ -94,12 +94,15 @@ def search_globals(config: Config) -> SearchGlobals:
     return SearchGlobals(config.search.enabled)
 
 
-def write_search_index(site: Site, out_dir: Path, previous: Path | None = None, memo: dict | None = None) -> SearchGlobals:
+def write_search_index(site: Site, out_dir: Path, previous: Path | None = None, memo: dict | None = None,
+                       overlay: bool = False) -> SearchGlobals:
     """Write /search/meta.json and the files it names for the site's papers; return the globals.
 
     Files the last build's output (`previous`) holds under the same name hold the same bytes (a
     name carries a hash of them), so they are linked, not written: after an edit only the files
     whose bytes changed are new. If it holds the index of the same version, nothing is computed.
+    With `overlay` (out_dir holds only what changes in `previous`), those files are not even
+    linked, and meta.json (always written) tells the build which files to keep (index_files).
     `memo`, a dict the caller keeps between builds, lets a rebuild analyse only the texts of the
     papers that changed (see search_index.build_index).
     """
@@ -112,11 +115,21 @@ def write_search_index(site: Site, out_dir: Path, previous: Path | None = None, 
         old = previous / "search" if previous is not None else None
         kept = _kept_index(old, version) if old is not None else None
         if kept is not None:
-            _link_files(old, out_dir / "search", [*listed_files(kept), META])  # type: ignore[arg-type]
+            _link_files(old, out_dir / "search", [META] if overlay else [*listed_files(kept), META])  # type: ignore[arg-type]
         else:
             files = search_files(index_documents(documents, settings.boosts, memo), [doc.card for doc in documents], version)
-            _write_files(out_dir / "search", files, old)
+            _write_files(out_dir / "search", files, old, overlay)
     return search_globals(site.config)
+
+
+def index_files(out_dir: Path) -> set[str]:
+    """The search files (relative to out_dir) that the meta.json written there names, itself
+    included; none when there is none (search is off)."""
+    try:
+        meta = json.loads((out_dir / "search" / META).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return set()
+    return {f"search/{name}" for name in [*listed_files(meta), META]}
 
 
 def _kept_index(folder: Path, version: str) -> dict | None:
@@ -130,15 +143,18 @@ def _kept_index(folder: Path, version: str) -> dict | None:
         return None
 
 
-def _write_files(folder: Path, files: dict[str, bytes], old: Path | None) -> None:
-    """Write `files` into `folder`, meta.json last; a file `old` holds by the same name is linked."""
+def _write_files(folder: Path, files: dict[str, bytes], old: Path | None, overlay: bool = False) -> None:
+    """Write `files` into `folder`, meta.json last; a file `old` holds by the same name is linked
+    (with `overlay`, left where it is)."""
     made: set[Path] = set()
     for name, data in sorted(files.items(), key=lambda item: item[0] == META):
+        if name != META and old is not None and overlay and (old / name).is_file():
+            continue
         target = folder / name
         if target.parent not in made:
             target.parent.mkdir(parents=True, exist_ok=True)
             made.add(target.parent)
-        if name == META or old is None or not _linked(old / name, target):
+        if name == META or old is None or overlay or not _linked(old / name, target):
             target.write_bytes(data)
 
 

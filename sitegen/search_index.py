@@ -14,7 +14,7 @@ from collections import deque
 from dataclasses import dataclass
 from itertools import chain, repeat
 from math import floor
-from operator import add, mul, truediv
+from operator import add, itemgetter, mul, truediv
 from typing import Callable, Sequence
 
 from .search_text import LUNR_VERSION, Analyzer, shared_analyzer
@@ -58,81 +58,83 @@ def build_index(rows: Sequence[Sequence[str]], fields: Sequence[str], boosts: Se
                 analyzer: Analyzer | None = None, memo: dict[str, Analysis] | None = None) -> LunrIndex:
     """Index `rows` (one text per field, per document) as lunr.js's Builder would.
 
-    Work per term occurrence runs in C (`Counter`, `map`, `list.append`); the arithmetic keeps the
-    order of operations of lunr.Builder#createFieldVectors, so every weight is the same double.
-    `memo` (kept by the caller between builds) holds the analysis of every field text of the
-    last build: a rebuild analyses only the texts that changed, and the memo keeps this build's.
+    Work per term occurrence runs in C (counting, `map`, `list.append`), with no Python loop per
+    document; the arithmetic keeps the order of operations of lunr.Builder#createFieldVectors, so
+    every weight is the same double. `memo` (kept by the caller between builds) holds the analysis
+    of every field text of the last build: a rebuild analyses only the texts that changed, and the
+    memo keeps this build's.
     """
     analyzer = analyzer or shared_analyzer()
     counts_of = analyzer.counts
     if memo is not None:
         counts_of, analysed = _remembered(counts_of, memo)
-    width = len(fields)
-    term_ids: dict[str, int] = {}
-    get_id = term_ids.get
-    terms: list[str] = []
-    lengths: list[list[int]] = [[] for _ in fields]
-    # Per field, one entry per (document, distinct term), in document order:
-    entry_ids: list[list[int]] = [[] for _ in fields]
-    entry_tfs: list[list[int]] = [[] for _ in fields]
-    entry_runs: list[list[tuple[int, int]]] = [[] for _ in fields]  # (field length, entries) per document
-    postings: list[list[list[int]]] = [[] for _ in fields]  # field -> term id -> documents
-    weight_postings: list[list[list[int]]] = [[] for _ in fields]  # field -> term id -> weights
-    for number, row in enumerate(rows):
-        for f in range(width):
-            counts, length = counts_of(row[f])  # keyed in first-seen order, the order lunr numbers new terms in
-            lengths[f].append(length)
-            if not counts:
-                continue
-            ids = list(map(get_id, counts))
-            if None in ids:
-                for i, term in enumerate(counts):
-                    if ids[i] is None:
-                        ids[i] = term_ids[term] = len(terms)
-                        terms.append(term)
-                        for lists in postings:
-                            lists.append([])
-                        for lists in weight_postings:
-                            lists.append([])
-            entry_ids[f] += ids
-            entry_tfs[f] += counts.values()
-            entry_runs[f].append((length, len(ids)))
-            _consume(map(list.append, map(postings[f].__getitem__, ids), repeat(number)))
-
-    count = len(rows)
+    width, count = len(fields), len(rows)
+    if any(map(width.__ne__, map(len, rows))):  # the texts are read as one flat sequence
+        raise ValueError(f"every row must have one text per field ({width})")
+    analyses = list(map(counts_of, chain.from_iterable(rows)))  # document by document, field by field
+    # lunr numbers a term when it first meets it: in document order, then field order, then text order
+    terms = list(dict.fromkeys(chain.from_iterable(map(itemgetter(0), analyses))))
+    term_ids = dict(zip(terms, range(len(terms))))
+    columns = [_field_entries(analyses[f::width], term_ids, len(terms)) for f in range(width)]
     with_term = [0] * len(terms)  # lunr.idf counts a document once per field that holds the term
-    for field_postings in postings:
-        with_term = list(map(add, with_term, map(len, field_postings)))
+    for column in columns:
+        with_term = list(map(add, with_term, map(len, column.postings)))
     idf = [math.log(1 + abs((count - n + 0.5) / (n + 0.5))) for n in with_term]
-    numerators = [(K1 + 1) * tf for tf in range(max(map(max, filter(None, entry_tfs)), default=0) + 1)]
-    for f in range(width):
-        if not entry_ids[f]:
-            continue
-        average = sum(lengths[f]) / count
-        norms: dict[int, float] = {}
-        norm_runs = []
-        for length, size in entry_runs[f]:
-            norm = norms.get(length)
-            if norm is None:
-                norm = norms[length] = K1 * (1 - B + B * (length / average))
-            norm_runs.append(repeat(norm, size))
-        # score = idf * ((k1 + 1) * tf) / (k1 * (1 - b + b * (fieldLength / avg)) + tf); score *= boost
-        score = map(truediv, map(mul, map(idf.__getitem__, entry_ids[f]), map(numerators.__getitem__, entry_tfs[f])),
-                    map(add, chain.from_iterable(norm_runs), entry_tfs[f]))
-        if boosts[f] != 1:  # multiplying by 1 changes no double
-            score = map(mul, score, repeat(boosts[f]))
-        scaled = list(map(mul, score, repeat(1000)))
-        # Math.round(score * 1000). For x >= 0 floor(x + 0.5) is exact, except that the largest
-        # double below 0.5 sums to 1.0 (Math.round gives 0).
-        weights = list(map(floor, map(add, scaled, repeat(0.5))))
-        if _BELOW_HALF in scaled:
-            weights = [0 if x == _BELOW_HALF else w for x, w in zip(scaled, weights)]
-        _consume(map(list.append, map(weight_postings[f].__getitem__, entry_ids[f]), weights))
-
+    numerators = [(K1 + 1) * tf for tf in range(max((max(column.tfs, default=0) for column in columns), default=0) + 1)]
+    weight_postings = [_field_weights(column, idf, numerators, boost, count, len(terms)) for column, boost in zip(columns, boosts)]
     if memo is not None:
         memo.clear()
         memo.update(analysed)
-    return LunrIndex(tuple(fields), tuple(boosts), count, terms, list(zip(*postings)), list(zip(*weight_postings)))
+    return LunrIndex(tuple(fields), tuple(boosts), count, terms, list(zip(*(column.postings for column in columns))),
+                     list(zip(*weight_postings)))
+
+
+@dataclass
+class _FieldEntries:
+    """One field's (document, term) entries, in document order, and its postings."""
+
+    ids: list[int]  # each entry's term id
+    tfs: list[int]  # each entry's term frequency
+    lengths: list[int]  # per document: the field's length
+    sizes: list[int]  # per document: how many entries it has
+    postings: list[list[int]]  # term id -> the documents that hold it, ascending
+
+
+def _field_entries(analyses: list[Analysis], term_ids: dict[str, int], terms: int) -> _FieldEntries:
+    """One field's entries, from its analysis in each document; the postings grow by `list.append`
+    mapped over all entries at once."""
+    frequencies = list(map(itemgetter(0), analyses))
+    ids = list(map(term_ids.__getitem__, chain.from_iterable(frequencies)))
+    sizes = list(map(len, frequencies))
+    postings: list[list[int]] = [[] for _ in range(terms)]
+    _consume(map(list.append, map(postings.__getitem__, ids), chain.from_iterable(map(repeat, range(len(sizes)), sizes))))
+    tfs = list(chain.from_iterable(map(dict.values, frequencies)))
+    return _FieldEntries(ids, tfs, list(map(itemgetter(1), analyses)), sizes, postings)
+
+
+def _field_weights(column: _FieldEntries, idf: list[float], numerators: list[float], boost: float, count: int,
+                   terms: int) -> list[list[int]]:
+    """Term id -> the field-vector entries of its documents in thousandths, as lunr.js rounds them."""
+    weight_postings: list[list[int]] = [[] for _ in range(terms)]
+    if not column.ids:
+        return weight_postings
+    average = sum(column.lengths) / count
+    norms = {length: K1 * (1 - B + B * (length / average)) for length in set(column.lengths)}
+    norm_of_entry = chain.from_iterable(map(repeat, map(norms.__getitem__, column.lengths), column.sizes))
+    tfs = column.tfs
+    # score = idf * ((k1 + 1) * tf) / (k1 * (1 - b + b * (fieldLength / avg)) + tf); score *= boost
+    score = map(truediv, map(mul, map(idf.__getitem__, column.ids), map(numerators.__getitem__, tfs)),
+                map(add, norm_of_entry, tfs))
+    if boost != 1:  # multiplying by 1 changes no double
+        score = map(mul, score, repeat(boost))
+    scaled = list(map(mul, score, repeat(1000)))
+    # Math.round(score * 1000). For x >= 0 floor(x + 0.5) is exact, except that the largest
+    # double below 0.5 sums to 1.0 (Math.round gives 0).
+    weights = list(map(floor, map(add, scaled, repeat(0.5))))
+    if _BELOW_HALF in scaled:
+        weights = [0 if x == _BELOW_HALF else w for x, w in zip(scaled, weights)]
+    _consume(map(list.append, map(weight_postings.__getitem__, column.ids), weights))
+    return weight_postings
 
 
 def _remembered(analyse: Callable[[str], Analysis], memo: dict[str, Analysis]) -> tuple[Callable[[str], Analysis], dict[str, Analysis]]:

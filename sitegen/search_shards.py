@@ -19,35 +19,52 @@ from __future__ import annotations
 
 import hashlib
 import json
-from itertools import chain
+from collections import deque
+from itertools import accumulate, chain, repeat
 from operator import sub
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
-from .search_index import LunrIndex, js_string
+from .search_index import LunrIndex
 from .search_text import LUNR_VERSION
 
 FORMAT = 2
 SHARD_BYTES = 16_000  # JSON bytes per term shard before gzip; a term with more postings gets its own
 DOCS_PER_CHUNK = 8
 
-
-def _entry(index: LunrIndex, tid: int) -> str:
-    parts = [js_string(index.terms[tid]), str(tid)]
-    numbers = []
-    for docs, weights in zip(index.docs[tid], index.weights[tid]):
-        numbers.append(repr(list(map(sub, docs, chain((0,), docs)))))  # document number deltas
-        numbers.append(repr(list(weights)))
-    return "[" + ",".join(parts) + "," + ",".join(numbers).replace(" ", "") + "]"  # repr(list) spells "[1, 2]"
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # JSON.stringify's spelling; made once, not per call
 
 
-def shard_index(index: LunrIndex, target: int = SHARD_BYTES) -> tuple[list[str], list[bytes]]:
-    """Cut the sorted term list into shards of about `target` bytes; return first terms and files."""
+def _entries(index: LunrIndex, order: Sequence[int]) -> Iterator[str]:
+    """The shard entry of each term of `order`, as JSON: [term, _index, then per field its document
+    deltas and weights]. The lists are gathered by mapping C functions over all terms at once, and
+    each entry is one call of the C JSON encoder (repr and string edits per list cost more)."""
+    columns: list[Iterator[Sequence[int]]] = []
+    for docs, weights in zip(zip(*index.docs), zip(*index.weights)):  # field by field
+        deltas = _deltas(docs)
+        columns += (map(deltas.__getitem__, order), map(weights.__getitem__, order))
+    return map(_JSON.encode, zip(map(index.terms.__getitem__, order), order, *columns))
+
+
+def _deltas(postings: Sequence[Sequence[int]]) -> list[list[int]]:
+    """Each list of ascending document numbers as differences from the number before it (the first from 0)."""
+    ends = list(accumulate(map(len, postings)))
+    starts = [0, *ends[:-1]]
+    flat = list(chain.from_iterable(postings))
+    previous = [0, *flat]  # previous[i] is flat[i - 1]; one longer, so a trailing empty list's start fits
+    deque(map(previous.__setitem__, starts, repeat(0)), maxlen=0)  # a list's first number counts from 0
+    differences = list(map(sub, flat, previous))
+    return list(map(differences.__getitem__, map(slice, starts, ends)))
+
+
+def shard_index(index: LunrIndex, target: int = SHARD_BYTES, order: Sequence[int] | None = None) -> tuple[list[str], list[bytes]]:
+    """Cut the sorted term list into shards of about `target` bytes; return first terms and files.
+    `order` is index.sorted_term_ids(), if the caller has it already."""
     firsts: list[str] = []
     shards: list[bytes] = []
     current: list[str] = []
     size = 0
-    for tid in index.sorted_term_ids():
-        entry = _entry(index, tid)
+    order = index.sorted_term_ids() if order is None else order
+    for tid, entry in zip(order, _entries(index, order)):
         if current and size + len(entry) > target:
             shards.append(("[" + ",".join(current) + "]").encode("utf-8"))
             current, size = [], 0
@@ -61,7 +78,7 @@ def shard_index(index: LunrIndex, target: int = SHARD_BYTES) -> tuple[list[str],
 
 
 def _json(value: Any) -> bytes:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return _JSON.encode(value).encode("utf-8")
 
 
 def search_files(index: LunrIndex, cards: Sequence[list | str], version: str, shard_bytes: int = SHARD_BYTES,
@@ -70,10 +87,11 @@ def search_files(index: LunrIndex, cards: Sequence[list | str], version: str, sh
 
     `cards` are what results show of each document, as lists or already as JSON text; `version`
     names the whole index in meta.json (a build whose documents have that version reuses it)."""
-    firsts, shards = shard_index(index, shard_bytes)
-    encoded = [card if isinstance(card, str) else _json(card).decode("utf-8") for card in cards]
+    order = index.sorted_term_ids()
+    firsts, shards = shard_index(index, shard_bytes, order)
+    encoded = [card if isinstance(card, str) else _JSON.encode(card) for card in cards]
     chunks = [("[" + ",".join(encoded[n:n + docs_per_chunk]) + "]").encode("utf-8") for n in range(0, len(encoded), docs_per_chunk)]
-    terms = ("[" + ",".join(js_string(index.terms[t]) for t in index.sorted_term_ids()) + "]").encode("utf-8")
+    terms = _json(list(map(index.terms.__getitem__, order)))
     meta = {
         "format": FORMAT,
         "version": version,

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import struct
 import unicodedata
-from collections import Counter
+from collections import _count_elements  # Counter's C counting loop, without Counter's per-call checks
 from typing import Callable, Iterable
 
 from lunr.pipeline import Pipeline
@@ -253,13 +253,14 @@ class Analyzer:
             cache.clear()
         text = text.lower()
         tokens = _SEPARATOR.split(text) if _split_differs(text) else text.replace("-", " ").split()
-        found = list(map(cache.get, tokens))
-        if None in found:
+        frequencies: dict = {}  # term (False for dropped tokens, None for unknown ones) -> count
+        _count_elements(frequencies, map(cache.get, tokens))
+        if None in frequencies:  # a token never seen: analyse the new ones, then count again
             for token in set(tokens).difference(cache):
                 term = term_for(token) if token else None
                 cache[token] = False if term is None else term
-            found = list(map(cache.__getitem__, tokens))
-        frequencies = Counter(found)
+            frequencies = {}
+            _count_elements(frequencies, map(cache.__getitem__, tokens))
         dropped = frequencies.pop(False, 0)
         return frequencies, len(tokens) - dropped
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .build import build
-from .buildstate import BuildState
+from .buildstate import BuildState, load_state
 from .config import Config, load_config, with_theme
 from .devserver import LiveState, make_server
 from .followup import FollowUp, adopt_full_build, page_urls
@@ -50,7 +50,10 @@ class Preview:
         self.out_dir = out_dir
         self.say = say
         self.state = LiveState()
-        self.build_state = BuildState()  # kept between rebuilds: only what changed is re-rendered
+        # Kept between rebuilds: only what changed is re-rendered. The first build starts from the
+        # cache of the site's last `sitegen build` (read, never written here): papers it parsed,
+        # related papers and citation keys it derived are not computed again.
+        self.build_state: BuildState | None = None
         self.config: Config | None = None
         self.live: LiveSite | None = None
         self.follow_up: FollowUp | None = None
@@ -72,6 +75,8 @@ class Preview:
                     return True
                 self.live = None
                 self.config = self.load_config()
+                if self.build_state is None:
+                    self.build_state = load_state(self.config.root)
                 result = build(self.config, self.out_dir, state=self.build_state)
             except ProblemsError as err:
                 self.live = None  # what was shown no longer matches what was read: the next change builds

@@ -116,3 +116,33 @@ def test_a_paper_that_clashes_with_another_waits_for_the_full_build(live) -> Non
     assert quick_update(site, state, save(twin, paper_text("Twin", arxiv="'2401.00001v2'"))) is None
     twin.unlink()
     assert quick_update(site, state, {twin.resolve()}) is not None  # its index is made again, without the twin
+
+
+def test_serve_starts_from_the_cache_of_the_last_build_and_leaves_it_alone(make_site, tmp_path: Path, monkeypatch) -> None:
+    """`sitegen serve` after `sitegen build` parses no paper again, and writes the same pages."""
+    import hashlib
+
+    import sitegen.buildstate as buildstate
+    from sitegen.buildstate import CACHE_DIR, STATE_FILE
+    from sitegen.serve import Preview, ServeOptions
+
+    root = make_site(papers(), SETTINGS)
+    build(load_config(root / "sitegen.yaml"))
+    cache = root / CACHE_DIR / STATE_FILE
+    before = hashlib.sha256(cache.read_bytes()).hexdigest()
+    parsed: list[str] = []
+    original = buildstate.parse_paper
+
+    def counting(text: str, source: str, slug: str):
+        parsed.append(slug)
+        return original(text, source, slug)
+
+    monkeypatch.setattr(buildstate, "parse_paper", counting)
+    preview = Preview(ServeOptions(root / "sitegen.yaml"), tmp_path / "preview", lambda message: None)
+    assert preview.rebuild()
+    assert parsed == []
+    pages = sorted(p.relative_to(tmp_path / "preview") for p in (tmp_path / "preview").rglob("*.html"))
+    assert pages == sorted(p.relative_to(root / "public") for p in (root / "public").rglob("*.html"))
+    for page in pages:
+        assert (tmp_path / "preview" / page).read_bytes() == (root / "public" / page).read_bytes()
+    assert hashlib.sha256(cache.read_bytes()).hexdigest() == before

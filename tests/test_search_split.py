@@ -204,3 +204,23 @@ def test_an_unchanged_index_is_reused_from_the_previous_build(make_site, monkeyp
     build(config)  # every page changes (the title is in the header), the index does not
     assert "Renamed archive" in (root / "public" / "index.html").read_text(encoding="utf-8")
     assert index_files() == before and len(before) >= 4
+
+
+def test_an_edit_puts_only_the_changed_search_files_into_the_builds_overlay(make_site, tmp_path: Path) -> None:
+    """A warm build changes the output through an overlay: unchanged search files stay where they
+    are instead of being linked into it (and compared again by the merge), but are kept."""
+    papers = {f"p{n:02}": paper_text(f"Paper number {n}", date=f"2021-05-{n + 1:02}", body=f"Words of paper {n}.\n") for n in range(20)}
+    root = make_site(papers, SETTINGS)
+    config = load_config(root / "sitegen.yaml")
+    build(config)
+    public = root / "public"
+    (root / "content" / "papers" / "p00.md").write_text(papers["p00"].replace("Paper number 0", "Paper number zero"), encoding="utf-8")
+    overlay = tmp_path / "overlay"
+    search_module.write_search_index(load_site(config), overlay, previous=public, overlay=True)
+    written = {p.relative_to(overlay).as_posix() for p in overlay.rglob("*") if p.is_file()}
+    listed = search_module.index_files(overlay)
+    assert "search/meta.json" in written and written < listed
+    assert all((public / name).is_file() for name in listed - written)  # what the overlay leaves out is there already
+    assert not any((public / name).exists() for name in written - {"search/meta.json"})
+    build(config)
+    assert {p.relative_to(public).as_posix() for p in (public / "search").rglob("*.json")} == listed
