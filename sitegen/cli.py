@@ -7,9 +7,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING, Callable, NoReturn, Sequence
 
 from . import __version__, importers
 from .config import CONFIG_FILE, load_config, with_base_url, with_theme
@@ -399,5 +400,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+def run() -> NoReturn:
+    """The `sitegen` command: main(), then an exit that skips the interpreter's teardown. A build
+    of 10,000 papers leaves millions of objects that Python would free one by one (0.4 s) just
+    before the process ends anyway; every file the command wrote is closed by then, and its
+    worker processes have been waited for."""
+    code = main()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe: nothing more can be said
+            pass
+    os._exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    run()
