@@ -266,6 +266,7 @@ def _build(config: Config, out_dir: Path, state: BuildState, persistent: bool, s
     side: Background | None = None
     trash = None if warm else _drop_mirror(out_dir, state)
     clean = Background(lambda: shutil.rmtree(trash, ignore_errors=True), fork=forking) if trash is not None else None
+    relinked = _relink_beside(out_dir, state, forking) if warm else None
 
     def start_search(site: Site) -> None:  # once the indexes are made, beside related papers and all that follows
         nonlocal search
@@ -319,16 +320,19 @@ def _build(config: Config, out_dir: Path, state: BuildState, persistent: bool, s
         if committing is not None:
             committing()
         if warm:
-            changed = _merge_overlay(target, out_dir, state, expected)
+            changed = _merge_overlay(target, out_dir, state, expected, relinked)
+            relinked = None
             _record_outputs(out_dir, state, kept)
         else:
             changed = None
             _swap_in(target, out_dir)
         watch.lap("write output")
     except BaseException:
-        for job in (search, side):
+        for job in (search, side, relinked):
             if job is not None:
                 job.cancel()
+        if relinked is not None:  # a mirror without its marker is never trusted: it would only be made again
+            shutil.rmtree(_mirror_paths(out_dir)[0], ignore_errors=True)
         if clean is not None:
             clean.result()  # a stale mirror is not worth keeping even when the build fails
         shutil.rmtree(target, ignore_errors=True)
@@ -529,7 +533,8 @@ def _unchanged_output(out_dir: Path, state: BuildState, name: str) -> bool:
         return False
 
 
-def _merge_overlay(overlay: Path, out_dir: Path, state: BuildState, pages: set[str]) -> tuple[str, ...]:
+def _merge_overlay(overlay: Path, out_dir: Path, state: BuildState, pages: set[str],
+                   relinked: Background | None = None) -> tuple[str, ...]:
     """Put the overlay's files into the output (skipping identical ones) and delete the files the
     last build wrote that this build no longer produces (a deleted paper's page, an old index).
     `state.outputs` is updated for the files put in and deleted; return the names of those
@@ -541,7 +546,7 @@ def _merge_overlay(overlay: Path, out_dir: Path, state: BuildState, pages: set[s
     sources = [Path(folder, name) for folder, _, files in os.walk(overlay) for name in files]
     names = [str(source.relative_to(overlay)) for source in sources]
     stale = sorted(set(state.outputs) - set(pages) - set(names))
-    mirror = _ready_mirror(out_dir, state)
+    mirror = _ready_mirror(out_dir, state, relinked)
     if mirror is None:
         return _move_overlay_in(overlay, out_dir, state, sources, names, stale)
     touched, outputs = [], {}
@@ -602,27 +607,47 @@ def _mirror_paths(out_dir: Path) -> tuple[Path, Path]:
     return out_dir.parent / f".{out_dir.name}.mirror", out_dir.parent / f".{out_dir.name}.mirror.token"
 
 
-def _ready_mirror(out_dir: Path, state: BuildState) -> Path | None:
+def _ready_mirror(out_dir: Path, state: BuildState, relinked: Background | None = None) -> Path | None:
     """The mirror, equal to out_dir, about to change: its marker goes first, so one left half
     changed (by a build killed now) is never trusted. It is trusted only when its marker holds
-    the token of this state; else it is made again, linking every file of out_dir. None when the
-    file system cannot hard-link."""
+    the token of this state; else it is made again, linking every file of out_dir, unless
+    `relinked` (started by _relink_beside) did that while the build ran. None when the file
+    system cannot hard-link."""
     mirror, marker = _mirror_paths(out_dir)
-    try:
-        trusted = bool(state.mirror) and marker.read_text(encoding="utf-8") == state.mirror and mirror.is_dir()
-    except (OSError, UnicodeDecodeError):
-        trusted = False
+    trusted = _mirror_trusted(out_dir, state)
     state.mirror = ""
     marker.unlink(missing_ok=True)
     if trusted:
         return mirror
+    made = relinked.result() if relinked is not None else _relink_mirror(out_dir)
+    return mirror if made else None
+
+
+def _mirror_trusted(out_dir: Path, state: BuildState) -> bool:
+    mirror, marker = _mirror_paths(out_dir)
+    try:
+        return bool(state.mirror) and marker.read_text(encoding="utf-8") == state.mirror and mirror.is_dir()
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def _relink_beside(out_dir: Path, state: BuildState, fork: bool) -> Background | None:
+    """A warm build whose mirror is not trusted (the first after a cold build) makes it again in
+    another process from the start, while it reads, assembles and renders: at 10,000 papers that
+    is some 30,000 links. Nothing is started when the mirror is trusted."""
+    return None if _mirror_trusted(out_dir, state) else Background(lambda: _relink_mirror(out_dir), fork=fork)
+
+
+def _relink_mirror(out_dir: Path) -> bool:
+    """Make the mirror again from out_dir; False where hard links are not available."""
+    mirror, _ = _mirror_paths(out_dir)
     shutil.rmtree(mirror, ignore_errors=True)
     try:
         _link_tree(out_dir, mirror)
     except OSError:
         shutil.rmtree(mirror, ignore_errors=True)
-        return None
-    return mirror
+        return False
+    return True
 
 
 def _link_tree(source: Path, target: Path) -> None:

@@ -323,3 +323,29 @@ def test_files_read_by_forked_readers_are_those_one_process_reads(root: Path, mo
     assert forks == [2]  # read by two forked readers
     assert found == expected and len(found[0]) == 8 and found[1][0].path.endswith("broken.md")
     assert forked.files == alone.files and forked.markdown == alone.markdown == {"An abstract.\n": "<p>An abstract.</p>\n"}
+
+
+def test_the_first_edit_after_a_cold_build_links_the_mirror_in_another_process(root: Path, tmp_path: Path, monkeypatch) -> None:
+    """The mirror a cold build leaves no trace of is linked by a forked child while the first
+    warm build reads, assembles and renders; later builds trust it and start no such child."""
+    import sitegen.build as build_module
+    import sitegen.parallel as parallel
+
+    monkeypatch.setattr(build_module, "BACKGROUND_FROM", 1)
+    monkeypatch.setattr(parallel.os, "cpu_count", lambda: 2)
+    jobs: list[tuple[str, bool]] = []
+
+    def background(job, fork=True):
+        started = parallel.Background(job, fork)
+        jobs.append((job.__qualname__, started._process is not None))
+        return started
+
+    monkeypatch.setattr(build_module, "Background", background)
+    assert not (root / ".public.mirror").exists()
+    for n in (3, 5):
+        (root / "content" / "papers" / f"p{n}.md").write_text(paper_text(f"Paper {n}, revised", date="2024-01-13"), encoding="utf-8")
+        jobs.clear()
+        rebuild(root)
+        relinking = [forked for name, forked in jobs if name.startswith("_relink_beside")]
+        assert relinking == ([True] if n == 3 else [])
+        assert tree(root / "public") == tree(root / ".public.mirror") == cold(root, tmp_path)
