@@ -645,8 +645,11 @@ class Contender:
     caches: Sequence[str]
 
     def run_once(self) -> None:
-        """One cold build (output and caches removed first), then a no-change rebuild if there is one."""
+        """One cold build (output and caches removed first), then a no-change rebuild if there is one.
+        Files written before (the converted inputs, the last tool's output) are flushed to disk
+        first, untimed: their write-back would otherwise slow whichever tool runs next."""
         _clean(self.folder, [self.output, *self.caches])
+        os.sync()
         self.result.cold.append(_timed(self.cold, self.folder))
         if self.rebuild is not None:
             self.result.rebuild.append(_timed(self.rebuild, self.folder))
