@@ -29,7 +29,7 @@ from .fingerprint import adopt_paper_digest, page_digest, paper_digest, paper_di
 from .markdown import render_markdown
 from .model import Problem, ProblemsError
 from .parallel import Background, render_all, worker_count
-from .render import make_environment, render_page
+from .render import compile_templates, make_environment, render_page
 from .search import index_files, search_globals, write_search_index
 from .site import Group, Month, PaperView, Site, Year, assemble, paginate
 from .textfiles import write_text_atomic
@@ -78,10 +78,10 @@ def load_site(config: Config, state: BuildState | None = None) -> Site:
     return _assemble(config, papers, state)
 
 
-def _read_content(config: Config, state: BuildState):
+def _read_content(config: Config, state: BuildState, while_parsing: Callable[[], None] | None = None):
     if not config.papers_dir.is_dir():
         raise ProblemsError([Problem(str(config.papers_dir), None, "no such folder: put papers in content/papers/")])
-    papers, problems, changed = read_papers(config.papers_dir, state, cached_markdown(state))
+    papers, problems, changed = read_papers(config.papers_dir, state, cached_markdown(state), while_parsing)
     problems = problems + duplicate_problems(papers, config.papers_dir)
     if problems:
         raise ProblemsError(problems)
@@ -246,8 +246,10 @@ def _build(config: Config, out_dir: Path, state: BuildState, persistent: bool, s
     chain = resolve_theme(config.root, config.theme, config.theme_options, str(config.root / "sitegen.yaml"))
     statics = static_files(config.root, chain)
     base_digest = global_digest(config, chain, statics)
+    assets: dict[str, str] = {}  # static file -> fingerprinted name, filled once copy_static has written them
+    env = make_environment(config, chain, assets, _compiled_templates(config.root) if persistent else None)
     watch.lap("load cache, theme", "read content")
-    papers, content_changed = _read_content(config, state)
+    papers, content_changed = _read_content(config, state, while_parsing=lambda: _prepare_render(env))
     watch.lap("read content", "assemble")
     warm = state.out_dir == str(out_dir) and out_dir.is_dir() and bool(state.outputs)
     unchanged = not content_changed and not state.stale and state.global_digest == base_digest
@@ -275,8 +277,7 @@ def _build(config: Config, out_dir: Path, state: BuildState, persistent: bool, s
     try:
         site = _assemble(config, papers, state, indexed=start_search)
         watch.lap("assemble (tags, related)", "find changed pages")
-        env = make_environment(config, chain, copy_static(config, chain, target),
-                               _compiled_templates(config.root) if persistent else None)
+        assets.update(copy_static(config, chain, target))
         env.globals["search"] = search_globals(config)
         digest = hashlib.sha1(f"{base_digest}{env.globals['search']!r}".encode()).hexdigest()
         pages = list(iter_pages(site))
@@ -363,6 +364,13 @@ def _compiled_templates(root: Path) -> Path | None:
     return folder
 
 
+def _prepare_render(env: jinja2.Environment) -> None:
+    """What a first build of a large site does while other processes parse its papers: compile
+    the templates (for every render worker to inherit) and load NumPy and SciPy (related papers)."""
+    compile_templates(env)
+    from . import related  # noqa: F401
+
+
 BACKGROUND_FROM = 1000  # papers: below this, forking processes for the side files costs more than it saves
 
 
@@ -432,6 +440,8 @@ def _render_pages(env, pages: list[tuple[str, str, dict]], target: Path, progres
         return memo if keep else None, found, signatures if written is not None else None
 
     workers = worker_count(len(pages)) if workers is None else workers
+    if workers > 1:
+        compile_templates(env)  # once here, not once in every worker
     for items, recorded, signed in render_all(len(pages), render_one, workers, report, collect):
         if items:
             memo.update(items)  # list entries rendered by the workers, for later pages and `sitegen serve`

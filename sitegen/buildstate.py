@@ -96,12 +96,14 @@ Entry = tuple[Signature | None, Paper | None, list[Problem], bytes]  # signature
 PARALLEL_READ_FROM = 2000  # files to parse: below this, forked readers cost more than they save
 
 
-def read_papers(folder: Path, state: BuildState, render_markdown: Callable[[str], str] | None = None) -> tuple[list[Paper], list[Problem], bool]:
+def read_papers(folder: Path, state: BuildState, render_markdown: Callable[[str], str] | None = None,
+                while_parsing: Callable[[], None] | None = None) -> tuple[list[Paper], list[Problem], bool]:
     """Every content file, parsed again only when its signature and its text changed; True if any
     changed. A file whose signature changed but whose text is the one last parsed (a fresh
     checkout with a restored cache, a `touch`) is not parsed again. With `render_markdown`, the
     body of every file parsed is rendered too, into `state.markdown`: both run on every core
-    when many files changed (a first build)."""
+    when many files changed (a first build), and then `while_parsing()` runs in this process
+    while the other processes parse (it is not called otherwise)."""
     papers: list[Paper] = []
     problems: list[Problem] = []
     seen: dict[str, Entry] = {}
@@ -117,7 +119,7 @@ def read_papers(folder: Path, state: BuildState, render_markdown: Callable[[str]
         state.files[name] = (signatures[name], *state.files[name][1:])
     stale = [name for name in stale if name not in same]
     with collector_paused():  # thousands of papers (and their pickles from the readers), no cycles
-        parsed = _parse_files(folder, stale, signatures, render_markdown)
+        parsed = _parse_files(folder, stale, signatures, render_markdown, while_parsing)
     for name in names:
         if name in parsed:
             entry, html = parsed[name]
@@ -143,7 +145,7 @@ def _entry_signature(entry: os.DirEntry) -> Signature | None:
 
 
 def _parse_files(folder: Path, names: list[str], signatures: dict[str, Signature | None],
-                 render_markdown: Callable[[str], str] | None) -> dict[str, tuple[Entry, str | None]]:
+                 render_markdown: Callable[[str], str] | None, while_parsing: Callable[[], None] | None) -> dict[str, tuple[Entry, str | None]]:
     def parse(name: str) -> tuple[Entry, str | None]:
         path = folder / name
         text, problem = read_utf8(path)
@@ -157,7 +159,7 @@ def _parse_files(folder: Path, names: list[str], signatures: dict[str, Signature
     if workers < 2 or not can_fork():
         return {name: parse(name) for name in names}
     halves = [names[start::workers] for start in range(workers)]
-    return dict(pair for part in map_forked(lambda half: [(name, parse(name)) for name in half], halves) for pair in part)
+    return dict(pair for part in map_forked(lambda half: [(name, parse(name)) for name in half], halves, while_parsing) for pair in part)
 
 
 def text_digest(text: str) -> bytes:

@@ -1,5 +1,5 @@
-"""Work on every core: forked workers render interleaved slices of the page list (and read
-the content files, and write the side files while the pages render).
+"""Work on every core: forked workers render the page list in chunks they take in turn (and
+read the content files, and write the side files while the pages render).
 
 Workers inherit the assembled site and the template environment through fork (nothing is
 pickled but the problems of a failed page), render their pages and write them to disk. Where
@@ -17,10 +17,10 @@ from typing import Any, Callable
 from .model import Problem, ProblemsError
 
 MIN_PAGES_PER_WORKER = 1500
-REPORT_EVERY = 250  # pages between progress reports
+CHUNK = 50  # pages a worker takes at a time: small enough that workers finish together
 # The job of the current render_all call, set before forking so that workers inherit it:
-# (render_one, number of workers, number of pages, shared count of pages done, what to send back).
-_JOB: tuple[Callable[[int], None], int, int, Any, Callable[[], Any] | None] | None = None
+# (render_one, number of pages, shared count of pages taken, what to send back).
+_JOB: tuple[Callable[[int], None], int, Any, Callable[[], Any] | None] | None = None
 
 
 def can_fork() -> bool:
@@ -33,16 +33,20 @@ def worker_count(pages: int) -> int:
     return max(1, min(os.cpu_count() or 1, pages // MIN_PAGES_PER_WORKER))
 
 
-def _run_slice(start: int) -> tuple[list[Problem], Any]:
-    """In a worker: render pages start, start + workers, …; problems (or what `collect` gathers)
-    go back to the parent."""
-    render_one, step, count, done, collect = _JOB  # type: ignore[misc]
+def _run_chunks(_worker: int) -> tuple[list[Problem], Any]:
+    """In a worker: render the next CHUNK pages not taken yet, until none are left (a worker
+    slowed by the machine takes fewer); problems (or what `collect` gathers) go back to the
+    parent."""
+    render_one, count, taken, collect = _JOB  # type: ignore[misc]
     try:
-        for number, index in enumerate(range(start, count, step), 1):
-            render_one(index)
-            if number % REPORT_EVERY == 0:
-                with done.get_lock():
-                    done.value += REPORT_EVERY
+        while True:
+            with taken.get_lock():
+                start = taken.value
+                taken.value = min(count, start + CHUNK)
+            if start >= count:
+                break
+            for index in range(start, min(count, start + CHUNK)):
+                render_one(index)
     except ProblemsError as err:
         return err.problems, None
     return [], collect() if collect is not None else None
@@ -57,20 +61,20 @@ def render_all(count: int, render_one: Callable[[int], None], workers: int,
     if workers <= 1:
         for index in range(count):
             render_one(index)
-            if report is not None and index % REPORT_EVERY == REPORT_EVERY - 1:
+            if report is not None and index % CHUNK == CHUNK - 1:
                 report(index + 1)
         return []
     context = multiprocessing.get_context("fork")
-    done = context.Value("q", 0)
-    _JOB = (render_one, workers, count, done, collect)
+    taken = context.Value("q", 0)
+    _JOB = (render_one, count, taken, collect)
     gc.freeze()  # keep the collector from touching (and so copying) every inherited object
     try:
         with context.Pool(workers) as pool:
-            pending = pool.map_async(_run_slice, range(workers), chunksize=1)
+            pending = pool.map_async(_run_chunks, range(workers), chunksize=1)
             while not pending.ready():
                 pending.wait(0.2)
                 if report is not None:
-                    report(done.value)
+                    report(taken.value)  # pages taken: at most a chunk per worker ahead of those done
             results = pending.get()
     finally:
         gc.unfreeze()
@@ -84,15 +88,19 @@ def render_all(count: int, render_one: Callable[[int], None], workers: int,
 _MAPPED: Callable[[Any], Any] | None = None  # the function of the current map_forked call, for its workers
 
 
-def map_forked(function: Callable[[Any], Any], items: list[Any]) -> list[Any]:
+def map_forked(function: Callable[[Any], Any], items: list[Any], meanwhile: Callable[[], None] | None = None) -> list[Any]:
     """[function(item) for item in items], each call in its own forked process (the function
-    and what it needs are inherited; only the items and the results are pickled)."""
+    and what it needs are inherited; only the items and the results are pickled). `meanwhile()`
+    runs in this process while they work."""
     global _MAPPED
     _MAPPED = function
     gc.freeze()
     try:
         with multiprocessing.get_context("fork").Pool(len(items)) as pool:
-            return pool.map(_run_mapped, items, chunksize=1)
+            pending = pool.map_async(_run_mapped, items, chunksize=1)
+            if meanwhile is not None:
+                meanwhile()
+            return pending.get()
     finally:
         gc.unfreeze()
         _MAPPED = None

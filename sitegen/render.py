@@ -38,7 +38,8 @@ def date_iso(date: PaperDate | None) -> str:
 
 def make_environment(config: Config, chain: ThemeChain, assets: Mapping[str, str], compiled: Path | None = None) -> jinja2.Environment:
     """Templates come from the site's templates/, then the theme, then its parents; a template
-    can also name one theme's file explicitly (`{% extends "default/paper.html" %}`). With
+    can also name one theme's file explicitly (`{% extends "default/paper.html" %}`). `assets`
+    (static file -> fingerprinted name) is read only when a template asks. With
     `compiled`, templates compiled by an earlier build are loaded from that folder (Jinja checks
     each against its source) instead of compiled again: a fifth of a second per process."""
     by_theme = {theme.name: jinja2.FileSystemLoader(str(theme.templates)) for theme in chain.themes}
@@ -194,6 +195,18 @@ def environment_class() -> type[jinja2.Environment]:
     """The classes above lean on Jinja internals that 3.1 has kept stable; under any other Jinja
     the pages are rendered by Jinja's own classes (slower, same bytes)."""
     return _Environment if jinja2.__version__.startswith("3.1.") else jinja2.Environment
+
+
+def compile_templates(env: jinja2.Environment) -> None:
+    """Compile every template of the site and its theme chain now, so that the forked workers
+    that render the pages inherit them instead of each compiling its own (a fifth of a second
+    per worker, per round). A template that does not compile is left for the first page that
+    uses it to report, with its file and line."""
+    for name in env.loader.loaders[0].list_templates():  # type: ignore[union-attr]  # make_environment's loader
+        try:
+            env.get_template(name)
+        except jinja2.TemplateError:
+            continue
 
 
 def render_page(env: jinja2.Environment, template: str, context: dict[str, Any]) -> str:

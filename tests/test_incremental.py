@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 from pathlib import Path
 
@@ -307,20 +308,25 @@ def test_a_failing_side_job_leaves_the_output_untouched(root: Path, monkeypatch)
 
 
 def test_files_read_by_forked_readers_are_those_one_process_reads(root: Path, monkeypatch) -> None:
-    """A first build parses the content files (and renders their Markdown) on every core."""
+    """A first build parses the content files (and renders their Markdown) on every core, and
+    meanwhile does what it is given in its own process."""
     import sitegen.buildstate as buildstate
     from sitegen.markdown import render_markdown
 
     (root / "content" / "papers" / "broken.md").write_text("---\ntitle: [unclosed\n---\n", encoding="utf-8")
+    waited: list[int] = []
     alone = BuildState()
-    expected = buildstate.read_papers(root / "content" / "papers", alone, render_markdown)
+    expected = buildstate.read_papers(root / "content" / "papers", alone, render_markdown, lambda: waited.append(os.getpid()))
+    assert waited == []  # no other process parsed: nothing to do meanwhile
     monkeypatch.setattr(buildstate, "PARALLEL_READ_FROM", 1)
     monkeypatch.setattr(buildstate.os, "cpu_count", lambda: 2)
     forks: list[int] = []
-    monkeypatch.setattr(buildstate, "map_forked", lambda function, items: forks.append(len(items)) or map_forked(function, items))
+    monkeypatch.setattr(buildstate, "map_forked",
+                        lambda function, items, meanwhile: forks.append(len(items)) or map_forked(function, items, meanwhile))
     forked = BuildState()
-    found = buildstate.read_papers(root / "content" / "papers", forked, render_markdown)
+    found = buildstate.read_papers(root / "content" / "papers", forked, render_markdown, lambda: waited.append(os.getpid()))
     assert forks == [2]  # read by two forked readers
+    assert waited == [os.getpid()]
     assert found == expected and len(found[0]) == 8 and found[1][0].path.endswith("broken.md")
     assert forked.files == alone.files and forked.markdown == alone.markdown == {"An abstract.\n": "<p>An abstract.</p>\n"}
 

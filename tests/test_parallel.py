@@ -1,0 +1,69 @@
+"""Forked render workers: every page once, shared out as they go; templates compiled once, before."""
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import jinja2
+import pytest
+
+from sitegen import parallel
+from sitegen.build import build
+from sitegen.config import load_config
+
+from conftest import paper_text
+
+pytestmark = pytest.mark.skipif(not parallel.can_fork(), reason="forked workers need Linux's fork")
+
+
+def test_every_page_renders_once_and_a_slow_worker_takes_fewer(tmp_path: Path) -> None:
+    """Workers take pages a chunk at a time: the one stuck on a slow page leaves the rest to the
+    other (fixed slices would give it half the pages whatever the machine does)."""
+    count = 8 * parallel.CHUNK + 7
+
+    def render_one(index: int) -> None:
+        if index == 0:
+            time.sleep(1.5)
+        (tmp_path / f"{index}.{os.getpid()}").write_text("")
+
+    parallel.render_all(count, render_one, 2)
+    rendered = [name.split(".") for name in os.listdir(tmp_path)]
+    assert sorted(int(index) for index, _ in rendered) == list(range(count))
+    slow = dict(rendered)["0"]
+    assert sum(1 for _, pid in rendered if pid == slow) <= 2 * parallel.CHUNK
+
+
+def test_problems_in_any_chunk_are_reported() -> None:
+    """A worker stops at its first problem; the other goes on and finds the next."""
+    from sitegen.model import Problem, ProblemsError
+
+    def render_one(index: int) -> None:
+        if index in (3, 3 * parallel.CHUNK + 1):
+            raise ProblemsError([Problem(f"page{index}", None, "broken")])
+
+    with pytest.raises(ProblemsError) as caught:
+        parallel.render_all(4 * parallel.CHUNK, render_one, 2)
+    assert {problem.path for problem in caught.value.problems} == {"page3", f"page{3 * parallel.CHUNK + 1}"}
+
+
+def test_templates_compile_once_before_the_workers_fork(make_site, monkeypatch, tmp_path: Path) -> None:
+    """The render workers inherit compiled templates; none compiles its own."""
+    root = make_site({f"p{n}": paper_text(f"Paper {n}", f"2024-0{1 + n % 9}-01") for n in range(12)})
+    monkeypatch.setattr(parallel, "MIN_PAGES_PER_WORKER", 1)
+    monkeypatch.setattr(parallel.os, "cpu_count", lambda: 2)
+    log = tmp_path / "compiled"
+    compile_source = jinja2.Environment.compile
+
+    def logged(self, source, name=None, filename=None, raw=False, defer_init=False):
+        with open(log, "a", encoding="utf-8") as handle:
+            handle.write(f"{os.getpid()} {name}\n")
+        return compile_source(self, source, name, filename, raw, defer_init)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", logged)
+    result = build(load_config(root / "sitegen.yaml"))
+    assert result.rendered == result.pages > 24
+    compiled = [line.split() for line in log.read_text(encoding="utf-8").splitlines()]
+    assert {pid for pid, _ in compiled} == {str(os.getpid())}
+    assert {"paper.html", "list.html", "base.html"} <= {name for _, name in compiled}
+    assert len(compiled) == len({name for _, name in compiled})  # each once
