@@ -38,8 +38,10 @@ _SET_ASIDE = itertools.count()
 
 def set_aside(path: Path) -> None:
     """Move a previous run's output or cache out of the way instead of deleting it: on this
-    project's machine (ext4 without a journal) creating files within ~30 s of deleting tens of
-    thousands is up to twice as slow, which would time the benchmark's own cleanup, not the tool.
+    project's machine (ext4 without a journal) a new file's inode is picked after checking each
+    free one freed in the last 5 s, or in the last 5 minutes while its table block is not yet
+    written back, so creating files after deleting tens of thousands is up to seven times as
+    slow, which would time the benchmark's own cleanup, not the tool.
     The moved folders stay in `.set-aside/` beside the site, inside the benchmark's temporary
     folder, and go when it does, after every timing."""
     if path.exists() or path.is_symlink():

@@ -12,6 +12,9 @@ import hashlib
 import marshal
 from typing import Any
 
+from markupsafe import Markup
+
+from .model import Paper, PaperDate
 from .site import Group, Pagination, PaperView
 
 
@@ -86,8 +89,14 @@ def _record(item: Any) -> tuple:
 
 
 def _shallow(value: Any) -> Any:
-    """A view's field in a repr-able form: papers it points at by URL, title and date, and
-    small records (author, tag, link references) as tuples (a dataclass repr costs far more)."""
+    """A view's field in a marshal-able form: its paper and rendered HTML marked by type, papers
+    it points at by URL, title and date, and small records (author, tag, link references) as
+    tuples. (Were one field left to repr, the whole view would be: five times the cost.)"""
+    kind = type(value)
+    if kind is Paper:
+        return ("Paper", *[_record(item) if type(item) is PaperDate else item for item in vars(value).values()])
+    if kind is Markup:
+        return ("Markup", str(value))
     if isinstance(value, PaperView):
         return _ref(value)
     if isinstance(value, (list, tuple)) and value:

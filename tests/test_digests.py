@@ -102,3 +102,37 @@ def test_a_value_marshal_refuses_is_still_digested_by_its_repr() -> None:
     first = page_digest("g", "/", "page.html", {"ratio": Decimal("1.5")})
     assert first == page_digest("g", "/", "page.html", {"ratio": Decimal("1.5")})
     assert first != page_digest("g", "/", "page.html", {"ratio": Decimal("2.5")})
+
+
+def test_a_view_is_digested_without_falling_back_to_repr(monkeypatch) -> None:
+    """A paper and its rendered HTML are put in a marshal-able form: a repr of the whole view
+    (the fallback) costs five times as much in every cold build."""
+    import sitegen.fingerprint as fingerprint
+
+    def refuse(value: object) -> str:
+        raise AssertionError(f"repr of {type(value).__name__}")
+
+    monkeypatch.setattr(fingerprint, "repr", refuse, raising=False)
+    paper_digest(view("a", related=[view("b")]))
+
+
+def test_every_field_of_the_paper_changes_the_digest() -> None:
+    base = view("a")
+    changes = {"title": "Another title", "date": PaperDate(2024, 5, 2), "authors": ("Ada Lovelace", "Alan Turing"),
+               "arxiv": "2401.00001", "doi": "10.1000/x", "tags": ("nlp",), "categories": ("cs.CL",),
+               "links": {"code": "https://example.org"}, "venue": "NeurIPS", "source": {"kind": "bibtex"},
+               "extra": {"note": "x"}, "body": "Another abstract."}
+    digests = {paper_digest(fresh(base, paper=dataclasses.replace(base.paper, **{name: value}))) for name, value in changes.items()}
+    assert len(digests | {paper_digest(fresh(base))}) == len(changes) + 1
+
+
+def test_a_paper_field_marshal_refuses_is_still_digested() -> None:
+    import datetime
+
+    base = view("a")
+
+    def with_extra(day: int) -> PaperView:
+        return fresh(base, paper=dataclasses.replace(base.paper, extra={"reviewed": datetime.date(2024, 5, day)}))
+
+    assert paper_digest(with_extra(1)) == paper_digest(with_extra(1))
+    assert paper_digest(with_extra(1)) != paper_digest(with_extra(2))
