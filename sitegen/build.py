@@ -31,7 +31,7 @@ from .model import Problem, ProblemsError
 from .parallel import Background, render_all, worker_count
 from .render import compile_templates, make_environment, render_page
 from .search import index_files, search_globals, write_search_index
-from .site import Group, Month, PaperView, Site, Year, assemble, paginate
+from .site import Group, Month, PaperView, Site, Year, assemble, paginate, tag_memo_key
 from .textfiles import write_text_atomic
 from .theming import ThemeChain, fingerprinted_name, resolve_theme, static_files, template_dirs
 
@@ -102,13 +102,18 @@ def cached_markdown(state: BuildState) -> Callable[[str], str]:
 
 
 def _assemble(config: Config, papers, state: BuildState, indexed: Callable[[Site], None] | None = None) -> Site:
-    memo = state.markdown
     site = assemble(config, papers, cached_markdown(state), tag_memo=state.tags, related_memo=state.related_memo(),
-                    cite_memo=state.citations, indexed=indexed)
-    live = {view.paper.body for view in site.papers}
-    for text in [text for text in memo if text not in live]:  # forget what no paper says any more
-        del memo[text]
+                    cite_memo=state.citations, indexed=indexed, author_memo=state.authors)
+    # forget what no paper says any more
+    _forget(state.markdown, {paper.body for paper in papers})
+    _forget(state.tags, {tag_memo_key(paper) for paper in papers})
+    _forget(state.authors, {name for paper in papers for name in paper.authors})
     return site
+
+
+def _forget(memo: dict, live: set) -> None:
+    for key in [key for key in memo if key not in live]:
+        del memo[key]
 
 
 def iter_pages(site: Site) -> Iterator[tuple[str, str, dict]]:

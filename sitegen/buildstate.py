@@ -15,7 +15,7 @@ import pickle
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from . import __version__
 
@@ -40,6 +40,9 @@ from .model import Paper, Problem
 from .parallel import can_fork, map_forked
 from .textfiles import read_utf8
 
+if TYPE_CHECKING:
+    from .site import AuthorRef
+
 CACHE_DIR = ".sitegen-cache"
 STATE_FILE = "build.pickle"
 FORMAT = (1, CODE_VERSION, sys.version_info[:2])
@@ -54,7 +57,8 @@ class BuildState:
     global_digest: str = ""
     files: dict[str, tuple[Signature, Paper | None, list[Problem]]] = field(default_factory=dict)
     markdown: dict[str, str] = field(default_factory=dict)
-    tags: dict[tuple, tuple[str, ...]] = field(default_factory=dict)
+    tags: dict[tuple, tuple[str, ...]] = field(default_factory=dict)  # site.ViewMaker's memos
+    authors: dict[str, AuthorRef] = field(default_factory=dict)
     pages: dict[str, str] = field(default_factory=dict)  # url -> digest of its inputs
     outputs: dict[str, Signature] = field(default_factory=dict)  # relative path -> signature when written
     paper_digests: dict[str, tuple[Paper, str]] = field(default_factory=dict)  # fingerprint.paper_digest's memo

@@ -355,3 +355,24 @@ def test_the_first_edit_after_a_cold_build_links_the_mirror_in_another_process(r
         relinking = [forked for name, forked in jobs if name.startswith("_relink_beside")]
         assert relinking == ([True] if n == 3 else [])
         assert tree(root / "public") == tree(root / ".public.mirror") == cold(root, tmp_path)
+
+
+def test_a_rebuild_makes_only_new_authors_references_and_the_memos_forget_what_no_paper_has(root: Path, monkeypatch) -> None:
+    """Author references (normalised name, slug) and derived tags are kept in the cache like
+    rendered Markdown; a paper's removal takes its own entries out of all three."""
+    import pickle
+
+    import sitegen.site as site
+
+    slugged: list[str] = []
+    monkeypatch.setattr(site, "author_slug", lambda name: slugged.append(name) or name.lower().replace(" ", "-"))
+    (root / "content" / "papers" / "p9.md").write_text(paper_text("A new one", body="Only the newcomer says this.\n",
+                                                                       authors="[Newcomer Nine, Shared Person]"), encoding="utf-8")
+    assert rebuild(root).rendered > 0
+    assert slugged == ["Newcomer Nine"]
+    (root / "content" / "papers" / "p9.md").unlink()
+    rebuild(root)
+    state = pickle.loads((root / CACHE_DIR / STATE_FILE).read_bytes())
+    assert set(state.authors) == {"Author 0", "Author 1", "Author 2", "Shared Person"}
+    assert list(state.markdown) == ["An abstract.\n"]
+    assert len(state.tags) == 8 and "A new one" not in {key[0] for key in state.tags}
