@@ -22,6 +22,7 @@ import jinja2
 
 from .buildstate import CACHE_DIR, CODE_VERSION, BuildState, Signature, load_state, read_papers, save_state, signature, stat_signature
 from .citation import bibtex, citation_files, paper_citation_url
+from .collector import collector_paused
 from .config import Config
 from .content import duplicate_problems
 from .feeds import FeedLinks, publishing_files
@@ -212,15 +213,18 @@ def build(config: Config, out_dir: Path | None = None, state: BuildState | None 
     out_dir = (out_dir or config.output_dir).resolve()
     _refuse_dangerous_output(config, out_dir)
     watch = _Stopwatch(progress)
-    if state is None:
-        with _build_lock(config.root):
-            _recover_interrupted(out_dir)
-            return _build(config, out_dir, load_state(config.root), True, started, watch, committing)
-    try:
-        return _build(config, out_dir, state, False, started, watch, committing)
-    except BaseException:
-        state.stale = True  # what it read is remembered, but its pages were never all written
-        raise
+    # A build makes millions of objects and next to no cycles (a few hundred for 1,000 papers), so
+    # the collector only re-scans them: half a second of a rebuild of 10,000 papers.
+    with collector_paused():
+        if state is None:
+            with _build_lock(config.root):
+                _recover_interrupted(out_dir)
+                return _build(config, out_dir, load_state(config.root), True, started, watch, committing)
+        try:
+            return _build(config, out_dir, state, False, started, watch, committing)
+        except BaseException:
+            state.stale = True  # what it read is remembered, but its pages were never all written
+            raise
 
 
 @contextlib.contextmanager

@@ -135,3 +135,26 @@ def test_raw_html_in_an_abstract_is_shown_as_text(make_site) -> None:
     assert inline == [] and page.find("b") is None
     assert "<script>alert(1)</script>" in page.find("main").get_text()
     assert page.find("h1").get_text(strip=True) == "X <b>bold</b>"
+
+
+def test_a_build_runs_with_the_cyclic_collector_paused_and_leaves_it_as_it_was(make_site, monkeypatch) -> None:
+    """A build makes millions of objects and next to no cycles: the collector would only re-scan them."""
+    import gc
+
+    import sitegen.build as build_module
+    from sitegen.config import load_config
+
+    root = make_site({"a": paper_text("A paper")})
+    seen: list[bool] = []
+    real = build_module.iter_pages
+    monkeypatch.setattr(build_module, "iter_pages", lambda site: seen.append(gc.isenabled()) or real(site))
+    assert gc.isenabled()
+    build_module.build(load_config(root / "sitegen.yaml"))
+    assert seen == [False] and gc.isenabled()
+    (root / "content" / "papers" / "b.md").write_text(paper_text("Another paper"), encoding="utf-8")
+    gc.disable()
+    try:
+        build_module.build(load_config(root / "sitegen.yaml"))
+        assert seen == [False, False] and not gc.isenabled()
+    finally:
+        gc.enable()
