@@ -195,8 +195,7 @@ class ViewMaker:
 
     Kept by `sitegen serve` between saves, so a changed paper gets its new view without the
     others being made again. `tag_memo` keeps derived tags between builds with the same rules,
-    `author_memo` each author's reference by the name as a paper spells it (normalising and
-    slugifying every name again took a tenth of a rebuild of 1,000 papers)."""
+    `author_memo` each author's reference by the name as a paper spells it."""
 
     def __init__(self, config: Config, render_markdown: Callable[[str], str], tag_memo: dict[tuple, tuple[str, ...]] | None = None,
                  author_memo: dict[str, AuthorRef] | None = None):
