@@ -33,8 +33,9 @@ from corpus import compile_sitegen, make_corpus, set_aside  # noqa: E402
 def run_build(config: Path) -> tuple[float, str]:
     """One `sitegen build` in a fresh process. Files written before it (the generated corpus, the
     last run's output) are flushed to disk first, untimed: on this project's machine (ext4
-    without a journal) the kernel checks every recently freed inode whose table block is still
-    dirty before it reuses one, so a build right after others' writes and deletions pays for them."""
+    without a journal) the kernel steps over each inode freed in the last 5 s, or in the last 5
+    minutes while its table block is not yet written back, before it reuses one (see
+    corpus.set_aside), so a build right after others' writes and deletions would pay for them."""
     os.sync()
     started = time.perf_counter()
     result = subprocess.run([sys.executable, "-m", "sitegen", "build", "--verbose", "--config", str(config)],
