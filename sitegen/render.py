@@ -200,12 +200,15 @@ def environment_class() -> type[jinja2.Environment]:
 def compile_templates(env: jinja2.Environment) -> None:
     """Compile every template of the site and its theme chain now, so that the forked workers
     that render the pages inherit them instead of each compiling its own (a fifth of a second
-    per worker, per round). A template that does not compile is left for the first page that
-    uses it to report, with its file and line."""
+    per worker, per round). Only a speed-up: a file that does not compile (a syntax error, or
+    no template at all, such as an image or a .DS_Store beside the templates) is left alone,
+    for the first page that uses it, if any, to report with its file and line."""
     for name in env.loader.loaders[0].list_templates():  # type: ignore[union-attr]  # make_environment's loader
+        if any(part.startswith(".") for part in name.split("/")):
+            continue
         try:
             env.get_template(name)
-        except jinja2.TemplateError:
+        except (jinja2.TemplateError, OSError, ValueError):  # ValueError: not UTF-8 text
             continue
 
 

@@ -67,3 +67,18 @@ def test_templates_compile_once_before_the_workers_fork(make_site, monkeypatch, 
     assert {pid for pid, _ in compiled} == {str(os.getpid())}
     assert {"paper.html", "list.html", "base.html"} <= {name for _, name in compiled}
     assert len(compiled) == len({name for _, name in compiled})  # each once
+
+
+def test_files_beside_the_templates_that_are_no_templates_do_not_stop_a_build(make_site, monkeypatch) -> None:
+    """Compiling ahead is only a speed-up: a .DS_Store, an image or a broken template nothing
+    uses, in the site's templates/, is skipped as it was before."""
+    root = make_site({f"p{n}": paper_text(f"Paper {n}") for n in range(6)})
+    templates = root / "templates"
+    (templates / "img").mkdir(parents=True)
+    (templates / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1\xff\xfe\x80")
+    (templates / "img" / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe")
+    (templates / "unused.html").write_text("{% if %}", encoding="utf-8")
+    monkeypatch.setattr(parallel, "MIN_PAGES_PER_WORKER", 1)
+    monkeypatch.setattr(parallel.os, "cpu_count", lambda: 2)
+    result = build(load_config(root / "sitegen.yaml"))
+    assert result.rendered == result.pages and (root / "public" / "papers" / "p1" / "index.html").is_file()
