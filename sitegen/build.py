@@ -279,9 +279,11 @@ def _build(config: Config, out_dir: Path, state: BuildState, persistent: bool, s
     clean = Background(lambda: shutil.rmtree(trash, ignore_errors=True), fork=forking) if trash is not None else None
     relinked = _relink_beside(out_dir, state, forking) if warm else None
 
+    store = config.root / CACHE_DIR / SEARCH_STORE if persistent else None
+
     def start_search(site: Site) -> None:  # once the indexes are made, beside related papers and all that follows
         nonlocal search
-        search = Background(lambda: write_search_index(site, target, previous=previous, overlay=warm), fork=forking)
+        search = Background(lambda: write_search_index(site, target, previous=previous, overlay=warm, store=store), fork=forking)
 
     try:
         site = _assemble(config, papers, state, indexed=start_search)
@@ -380,6 +382,7 @@ def _prepare_render(env: jinja2.Environment) -> None:
     from . import related  # noqa: F401
 
 
+SEARCH_STORE = "search-analyses.npz"  # in the cache folder: see search_store
 BACKGROUND_FROM = 1000  # papers: below this, forking processes for the side files costs more than it saves
 
 

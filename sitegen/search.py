@@ -17,8 +17,9 @@ from typing import Sequence
 from .collector import collector_paused
 from .config import SEARCH_FIELDS, Config
 from .render import date_display, date_iso
-from .search_index import LunrIndex, build_index
+from .search_index import Analyses, LunrIndex, build_index
 from .search_shards import DOCS_PER_CHUNK, FORMAT, META, SHARD_BYTES, listed_files, search_files
+from .search_store import load_analyses, save_analyses
 from .search_text import fold
 from .site import PaperView, Site
 from .mathml import html_text
@@ -69,8 +70,8 @@ def search_document(view: PaperView) -> SearchDocument:
     return SearchDocument(tuple(fold(texts[name]) for name in SEARCH_FIELDS), _JSON.encode(card))
 
 
-def index_documents(documents: Sequence[SearchDocument], boosts: dict[str, float], memo: dict | None = None) -> LunrIndex:
-    return build_index([doc.fields for doc in documents], SEARCH_FIELDS, [boosts[name] for name in SEARCH_FIELDS], memo=memo)
+def index_documents(documents: Sequence[SearchDocument], boosts: dict[str, float], previous: Analyses | None = None) -> LunrIndex:
+    return build_index([doc.fields for doc in documents], SEARCH_FIELDS, [boosts[name] for name in SEARCH_FIELDS], previous=previous)
 
 
 _CODE = [Path(__file__).with_name(name) for name in ("search.py", "search_text.py", "search_index.py", "search_shards.py")]
@@ -94,8 +95,8 @@ def search_globals(config: Config) -> SearchGlobals:
     return SearchGlobals(config.search.enabled)
 
 
-def write_search_index(site: Site, out_dir: Path, previous: Path | None = None, memo: dict | None = None,
-                       overlay: bool = False) -> SearchGlobals:
+def write_search_index(site: Site, out_dir: Path, previous: Path | None = None, overlay: bool = False,
+                       store: Path | None = None) -> SearchGlobals:
     """Write /search/meta.json and the files it names for the site's papers; return the globals.
 
     Files the last build's output (`previous`) holds under the same name hold the same bytes (a
@@ -103,8 +104,8 @@ def write_search_index(site: Site, out_dir: Path, previous: Path | None = None, 
     whose bytes changed are new. If it holds the index of the same version, nothing is computed.
     With `overlay` (out_dir holds only what changes in `previous`), those files are not even
     linked, and meta.json (always written) tells the build which files to keep (index_files).
-    `memo`, a dict the caller keeps between builds, lets a rebuild analyse only the texts of the
-    papers that changed (see search_index.build_index).
+    `store` is a file for the texts' analyses: read from it, a rebuild analyses only the texts
+    of the papers that changed; this build's go into it (see search_store).
     """
     settings = site.config.search
     if not settings.enabled:
@@ -117,8 +118,11 @@ def write_search_index(site: Site, out_dir: Path, previous: Path | None = None, 
         if kept is not None:
             _link_files(old, out_dir / "search", [META] if overlay else [*listed_files(kept), META])  # type: ignore[arg-type]
         else:
-            files = search_files(index_documents(documents, settings.boosts, memo), [doc.card for doc in documents], version)
+            index = index_documents(documents, settings.boosts, load_analyses(store) if store is not None else None)
+            files = search_files(index, [doc.card for doc in documents], version)
             _write_files(out_dir / "search", files, old, overlay)
+            if store is not None and index.analyses is not None:
+                save_analyses(store, index.analyses)
     return search_globals(site.config)
 
 

@@ -3,21 +3,26 @@
 lunr.py's Builder spends most of a build tokenizing character by character and stemming the same
 words again and again, and its output differs from lunr.js's (rounding, term order, JSON
 spelling). `build_index` computes the same numbers as lunr.js's Builder, in the same floating-point
-order, from terms that `search_text` produces once per distinct token. `reference_index` builds the
-same index with lunr.py's Builder and our pipeline functions; tests prove the two byte-identical.
+order, from terms that `search_text` produces once per distinct token, and keeps every text's terms
+(`Analyses`) so that the next build analyses only the texts that changed (search_store keeps them
+between builds). `reference_index` builds the same index with lunr.py's Builder and our pipeline
+functions; tests prove the two byte-identical.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import math
-from collections import deque
 from dataclasses import dataclass
-from itertools import chain, repeat
+from itertools import chain
 from math import floor
-from operator import add, itemgetter, mul, truediv
-from typing import Callable, Sequence
+from operator import itemgetter
+from typing import TYPE_CHECKING, Sequence
 
 from .search_text import LUNR_VERSION, Analyzer, shared_analyzer
+
+if TYPE_CHECKING:  # NumPy loads when an index is built, not with every command
+    import numpy as np
 
 K1 = 1.2  # lunr.Builder's defaults
 B = 0.75
@@ -39,6 +44,7 @@ class LunrIndex:
     terms: list[str]
     docs: Sequence[Sequence[Sequence[int]]]
     weights: Sequence[Sequence[Sequence[int]]]
+    analyses: Analyses | None = None  # what a later build can reuse (see build_index)
 
     def sorted_term_ids(self) -> list[int]:
         """Term ids in lunr.js's order: JavaScript sorts strings by UTF-16 code units."""
@@ -52,107 +58,155 @@ def js_round(value: float) -> int:
 
 
 Analysis = tuple[dict[str, int], int]  # a field text's term frequencies (first-seen order) and length
-
-
-def build_index(rows: Sequence[Sequence[str]], fields: Sequence[str], boosts: Sequence[float],
-                analyzer: Analyzer | None = None, memo: dict[str, Analysis] | None = None) -> LunrIndex:
-    """Index `rows` (one text per field, per document) as lunr.js's Builder would.
-
-    Work per term occurrence runs in C (counting, `map`, `list.append`), with no Python loop per
-    document; the arithmetic keeps the order of operations of lunr.Builder#createFieldVectors, so
-    every weight is the same double. `memo` (kept by the caller between builds) holds the analysis
-    of every field text of the last build: a rebuild analyses only the texts that changed, and the
-    memo keeps this build's.
-    """
-    analyzer = analyzer or shared_analyzer()
-    counts_of = analyzer.counts
-    if memo is not None:
-        counts_of, analysed = _remembered(counts_of, memo)
-    width, count = len(fields), len(rows)
-    if any(map(width.__ne__, map(len, rows))):  # the texts are read as one flat sequence
-        raise ValueError(f"every row must have one text per field ({width})")
-    analyses = list(map(counts_of, chain.from_iterable(rows)))  # document by document, field by field
-    # lunr numbers a term when it first meets it: in document order, then field order, then text order
-    terms = list(dict.fromkeys(chain.from_iterable(map(itemgetter(0), analyses))))
-    term_ids = dict(zip(terms, range(len(terms))))
-    columns = [_field_entries(analyses[f::width], term_ids, len(terms)) for f in range(width)]
-    with_term = [0] * len(terms)  # lunr.idf counts a document once per field that holds the term
-    for column in columns:
-        with_term = list(map(add, with_term, map(len, column.postings)))
-    idf = [math.log(1 + abs((count - n + 0.5) / (n + 0.5))) for n in with_term]
-    numerators = [(K1 + 1) * tf for tf in range(max((max(column.tfs, default=0) for column in columns), default=0) + 1)]
-    weight_postings = [_field_weights(column, idf, numerators, boost, count, len(terms)) for column, boost in zip(columns, boosts)]
-    if memo is not None:
-        memo.clear()
-        memo.update(analysed)
-    return LunrIndex(tuple(fields), tuple(boosts), count, terms, list(zip(*(column.postings for column in columns))),
-                     list(zip(*weight_postings)))
+KEY_BYTES = 16  # of a text's digest, by which a rebuild knows a text it analysed before
 
 
 @dataclass
-class _FieldEntries:
-    """One field's (document, term) entries, in document order, and its postings."""
+class Analyses:
+    """The terms of every field text of a build, flat, for a later build to reuse.
 
-    ids: list[int]  # each entry's term id
-    tfs: list[int]  # each entry's term frequency
-    lengths: list[int]  # per document: the field's length
-    sizes: list[int]  # per document: how many entries it has
-    postings: list[list[int]]  # term id -> the documents that hold it, ascending
+    Texts are listed document by document, field by field. Text i has `sizes[i]` entries (a term,
+    by its number in `vocabulary`, and its frequency, in order of first occurrence) and
+    `lengths[i]` terms in all (lunr's field length); bytes i*KEY_BYTES… of `keys` are its digest.
+    """
+
+    keys: bytes
+    sizes: np.ndarray
+    lengths: np.ndarray
+    terms: np.ndarray
+    tfs: np.ndarray
+    vocabulary: list[str]
 
 
-def _field_entries(analyses: list[Analysis], term_ids: dict[str, int], terms: int) -> _FieldEntries:
-    """One field's entries, from its analysis in each document; the postings grow by `list.append`
-    mapped over all entries at once."""
+def text_key(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=KEY_BYTES).digest()
+
+
+def analyse_texts(texts: Sequence[str], analyzer: Analyzer, previous: Analyses | None = None) -> Analyses:
+    """The analyses of `texts`: copied from `previous` (an earlier build's) for every text it
+    holds, made by `analyzer` for the rest. Vocabulary numbers are the earlier build's, then new
+    terms in order of first occurrence (lunr's numbering when there is no earlier build)."""
+    import numpy as np
+
+    keys = list(map(text_key, texts))
+    known: dict[bytes, int] = {}
+    if previous is not None:
+        old = previous.keys
+        known = dict(zip(map(old.__getitem__, map(slice, range(0, len(old), KEY_BYTES), range(KEY_BYTES, len(old) + 1, KEY_BYTES))),
+                         range(len(previous.sizes))))
+    slots = list(map(known.get, keys))
+    fresh = [i for i, slot in enumerate(slots) if slot is None]
+    analyses = list(map(analyzer.counts, map(texts.__getitem__, fresh)))
     frequencies = list(map(itemgetter(0), analyses))
-    ids = list(map(term_ids.__getitem__, chain.from_iterable(frequencies)))
-    sizes = list(map(len, frequencies))
-    postings: list[list[int]] = [[] for _ in range(terms)]
-    _consume(map(list.append, map(postings.__getitem__, ids), chain.from_iterable(map(repeat, range(len(sizes)), sizes))))
-    tfs = list(chain.from_iterable(map(dict.values, frequencies)))
-    return _FieldEntries(ids, tfs, list(map(itemgetter(1), analyses)), sizes, postings)
+    vocabulary = list(previous.vocabulary) if previous is not None else []
+    number = dict(zip(vocabulary, range(len(vocabulary))))
+    for term in dict.fromkeys(chain.from_iterable(frequencies)):
+        if term not in number:
+            number[term] = len(vocabulary)
+            vocabulary.append(term)
+    sizes = np.array(list(map(len, frequencies)), dtype=np.int64)
+    lengths = np.array(list(map(itemgetter(1), analyses)), dtype=np.int64)
+    terms = np.array(list(map(number.__getitem__, chain.from_iterable(frequencies))), dtype=np.int64)
+    tfs = np.array(list(chain.from_iterable(map(dict.values, frequencies))), dtype=np.int64)
+    if previous is not None and len(fresh) < len(texts):
+        first_new = len(previous.sizes)
+        for offset, i in enumerate(fresh):
+            slots[i] = first_new + offset
+        sizes, lengths, terms, tfs = _gather(np.array(slots, dtype=np.int64), np.concatenate((previous.sizes, sizes)),
+                                             np.concatenate((previous.lengths, lengths)), np.concatenate((previous.terms, terms)),
+                                             np.concatenate((previous.tfs, tfs)))
+    return Analyses(b"".join(keys), sizes, lengths, terms, tfs, vocabulary)
 
 
-def _field_weights(column: _FieldEntries, idf: list[float], numerators: list[float], boost: float, count: int,
-                   terms: int) -> list[list[int]]:
-    """Term id -> the field-vector entries of its documents in thousandths, as lunr.js rounds them."""
-    weight_postings: list[list[int]] = [[] for _ in range(terms)]
-    if not column.ids:
-        return weight_postings
-    average = sum(column.lengths) / count
-    norms = {length: K1 * (1 - B + B * (length / average)) for length in set(column.lengths)}
-    norm_of_entry = chain.from_iterable(map(repeat, map(norms.__getitem__, column.lengths), column.sizes))
-    tfs = column.tfs
+def _gather(slots: np.ndarray, sizes: np.ndarray, lengths: np.ndarray, terms: np.ndarray,
+            tfs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The texts numbered `slots` (sizes, lengths, then their entries), in that order."""
+    import numpy as np
+
+    starts = np.cumsum(sizes) - sizes
+    picked = sizes[slots]
+    firsts = np.cumsum(picked) - picked
+    entries = np.repeat(starts[slots] - firsts, picked) + np.arange(int(picked.sum()))
+    return picked, lengths[slots], terms[entries], tfs[entries]
+
+
+def _in_first_seen_order(analyses: Analyses) -> Analyses:
+    """The same analyses with the vocabulary cut to the terms used and numbered in order of first
+    occurrence, as lunr.js numbers them (`_index`)."""
+    import numpy as np
+
+    terms = analyses.terms
+    if terms.size == 0:
+        return Analyses(analyses.keys, analyses.sizes, analyses.lengths, terms, analyses.tfs, [])
+    highest = np.maximum.accumulate(terms)
+    if terms[0] == 0 and int(highest[-1]) == len(analyses.vocabulary) - 1 and bool((terms[1:] <= highest[:-1] + 1).all()):
+        return analyses  # every term is numbered when first met already (a first build)
+    used, first = np.unique(terms, return_index=True)
+    order = used[np.argsort(first)]
+    renumbered = np.empty(len(analyses.vocabulary), dtype=np.int64)
+    renumbered[order] = np.arange(len(order))
+    return Analyses(analyses.keys, analyses.sizes, analyses.lengths, renumbered[terms], analyses.tfs,
+                    list(map(analyses.vocabulary.__getitem__, order.tolist())))
+
+
+def build_index(rows: Sequence[Sequence[str]], fields: Sequence[str], boosts: Sequence[float],
+                analyzer: Analyzer | None = None, previous: Analyses | None = None) -> LunrIndex:
+    """Index `rows` (one text per field, per document) as lunr.js's Builder would.
+
+    Only texts that `previous` (the analyses of an earlier build, `LunrIndex.analyses`) lacks are
+    analysed. The weights are computed with NumPy over all entries at once, in the order of
+    operations of lunr.Builder#createFieldVectors: every weight is the same double.
+    """
+    import numpy as np
+
+    width, count = len(fields), len(rows)
+    if any(map(width.__ne__, map(len, rows))):  # the texts are read as one flat sequence
+        raise ValueError(f"every row must have one text per field ({width})")
+    analyses = _in_first_seen_order(analyse_texts(list(chain.from_iterable(rows)), analyzer or shared_analyzer(), previous))
+    term_count = len(analyses.vocabulary)
+    entry_text = np.repeat(np.arange(len(analyses.sizes)), analyses.sizes)
+    entry_field, entry_doc = entry_text % width, entry_text // width
+    with_term = np.bincount(analyses.terms, minlength=term_count)  # lunr.idf counts a document once per field that holds it
+    # idf = log(1 + |(N - n + 0.5) / (n + 0.5)|): the arithmetic on arrays, the logarithm by the C library, as in JavaScript
+    idf = np.array(list(map(math.log, (1 + np.abs((count - with_term + 0.5) / (with_term + 0.5))).tolist())))
+    postings, weight_postings = [], []
+    for f, boost in enumerate(boosts):
+        in_field = entry_field == f
+        ids, docs = analyses.terms[in_field], entry_doc[in_field]
+        weights = _field_weights(ids, analyses.tfs[in_field], docs, analyses.lengths[f::width], idf, boost, count)
+        by_term = np.argsort(ids, kind="stable")  # entries are in document order: each term's documents stay ascending
+        ends = np.cumsum(np.bincount(ids, minlength=term_count)).tolist()
+        postings.append(_split(docs[by_term].tolist(), ends))
+        weight_postings.append(_split(weights[by_term].tolist(), ends))
+    return LunrIndex(tuple(fields), tuple(boosts), count, analyses.vocabulary, list(zip(*postings)),
+                     list(zip(*weight_postings)), analyses)
+
+
+def _field_weights(ids: np.ndarray, tfs: np.ndarray, docs: np.ndarray, lengths: np.ndarray, idf: np.ndarray,
+                   boost: float, count: int) -> np.ndarray:
+    """Each entry's field-vector weight in thousandths, as lunr.js computes and rounds it."""
+    import numpy as np
+
+    if ids.size == 0:
+        return ids
+    average = int(lengths.sum()) / count
+    norms = K1 * (1 - B + B * (lengths / average))
+    tf = tfs.astype(np.float64)
     # score = idf * ((k1 + 1) * tf) / (k1 * (1 - b + b * (fieldLength / avg)) + tf); score *= boost
-    score = map(truediv, map(mul, map(idf.__getitem__, column.ids), map(numerators.__getitem__, tfs)),
-                map(add, norm_of_entry, tfs))
+    score = idf[ids] * ((K1 + 1) * tf) / (norms[docs] + tf)
     if boost != 1:  # multiplying by 1 changes no double
-        score = map(mul, score, repeat(boost))
-    scaled = list(map(mul, score, repeat(1000)))
+        score = score * boost
+    scaled = score * 1000
     # Math.round(score * 1000). For x >= 0 floor(x + 0.5) is exact, except that the largest
     # double below 0.5 sums to 1.0 (Math.round gives 0).
-    weights = list(map(floor, map(add, scaled, repeat(0.5))))
-    if _BELOW_HALF in scaled:
-        weights = [0 if x == _BELOW_HALF else w for x, w in zip(scaled, weights)]
-    _consume(map(list.append, map(weight_postings.__getitem__, column.ids), weights))
-    return weight_postings
+    weights = np.floor(scaled + 0.5)
+    weights[scaled == _BELOW_HALF] = 0
+    return weights.astype(np.int64)
 
 
-def _remembered(analyse: Callable[[str], Analysis], memo: dict[str, Analysis]) -> tuple[Callable[[str], Analysis], dict[str, Analysis]]:
-    """`analyse` answered from `memo` where it can; returns it and the dict of texts it saw."""
-    known, analysed = memo.get, {}
-
-    def counts_of(text: str) -> Analysis:
-        found = known(text)
-        if found is None:
-            found = analyse(text)
-        analysed[text] = found
-        return found
-
-    return counts_of, analysed
-
-
-def _consume(iterator) -> None:
-    deque(iterator, maxlen=0)
+def _split(flat: list[int], ends: list[int]) -> list[list[int]]:
+    """`flat` cut into consecutive lists ending at `ends`."""
+    return list(map(flat.__getitem__, map(slice, [0, *ends[:-1]], ends)))
 
 
 # --- lunr.js's JSON ----------------------------------------------------------------------------------

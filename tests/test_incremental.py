@@ -121,6 +121,8 @@ def test_a_merge_stopped_half_way_leaves_the_previous_site_whole(root: Path, tmp
     moves = []
 
     def stopped_after_two(source, target):
+        if ".public" not in str(target):  # the cache's own files are not the merge's
+            return real_replace(source, target)
         if len(moves) == 2:
             raise KeyboardInterrupt  # stands for SIGKILL: nothing after this line of the merge runs
         moves.append(target)

@@ -110,14 +110,6 @@ def test_fast_builder_equals_lunr_py_builder_with_our_pipeline_byte_for_byte() -
     assert lunr_json(build_index(ROWS, FIELDS, boosts)) == lunr_json(reference_index(ROWS, FIELDS, boosts))
 
 
-def test_an_index_built_with_a_memo_of_the_last_build_is_the_same_index() -> None:
-    memo: dict = {}
-    assert lunr_json(build_index(ROWS, FIELDS, (10, 5, 3, 1, 1), memo=memo)) == lunr_json(build_index(ROWS, FIELDS, (10, 5, 3, 1, 1)))
-    edited = [ROWS[0], ("Café culture", *ROWS[1][1:]), ROWS[2]]
-    assert lunr_json(build_index(edited, FIELDS, (10, 5, 3, 1, 1), memo=memo)) == lunr_json(build_index(edited, FIELDS, (10, 5, 3, 1, 1)))
-    assert set(memo) == {text for row in edited for text in row}  # the memo keeps this build's texts only
-
-
 def test_stock_lunr_py_indexes_other_terms_than_lunr_js_would() -> None:
     stock = lunr_py(ref="ref", fields=FIELDS, documents=[{"ref": str(n), **dict(zip(FIELDS, row))} for n, row in enumerate(ROWS)])
     ours = set(build_index(ROWS, FIELDS, (1, 1, 1, 1, 1)).terms)
