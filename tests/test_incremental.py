@@ -93,7 +93,14 @@ def test_a_failed_rebuild_leaves_the_output_untouched(root: Path) -> None:
     assert [p.name for p in root.iterdir() if p.name.startswith(".") and p.name != CACHE_DIR] == []
 
 
-def test_an_output_file_changed_by_hand_is_rewritten(root: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("forked", [False, True], ids=["in-process", "checked-by-a-child"])
+def test_an_output_file_changed_by_hand_is_rewritten(root: Path, tmp_path: Path, monkeypatch, forked: bool) -> None:
+    import sitegen.build as build_module
+    import sitegen.parallel as parallel
+
+    if forked:  # a large site looks for changed outputs in another process while it assembles
+        monkeypatch.setattr(build_module, "BACKGROUND_FROM", 1)
+        monkeypatch.setattr(parallel.os, "cpu_count", lambda: 2)
     page = root / "public" / "papers" / "p1" / "index.html"
     page.write_text("scribbled")
     (root / "public" / "tags" / "index.html").unlink()
