@@ -104,9 +104,11 @@ def cached_markdown(state: BuildState) -> Callable[[str], str]:
 
 def _assemble(config: Config, papers, state: BuildState, indexed: Callable[[Site], None] | None = None) -> Site:
     site = assemble(config, papers, cached_markdown(state), tag_memo=state.tags, related_memo=state.related_memo(),
-                    cite_memo=state.citations, indexed=indexed, author_memo=state.authors)
+                    cite_memo=state.citations, indexed=indexed, author_memo=state.authors, text_memo=state.texts)
     # forget what no paper says any more
-    _forget(state.markdown, {paper.body for paper in papers})
+    bodies = {paper.body for paper in papers}
+    _forget(state.markdown, bodies)
+    _forget(state.texts, bodies)
     _forget(state.tags, {tag_memo_key(paper) for paper in papers})
     _forget(state.authors, {name for paper in papers for name in paper.authors})
     return site

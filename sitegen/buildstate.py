@@ -36,6 +36,7 @@ def _code_version() -> str:
 CODE_VERSION = _code_version()
 from .collector import collector_paused
 from .content import parse_paper
+from .mathml import html_text
 from .model import Paper, Problem
 from .parallel import can_fork, map_forked
 from .textfiles import read_utf8
@@ -56,7 +57,8 @@ class BuildState:
     out_dir: str = ""
     global_digest: str = ""
     files: dict[str, tuple[Signature, Paper | None, list[Problem]]] = field(default_factory=dict)
-    markdown: dict[str, str] = field(default_factory=dict)
+    markdown: dict[str, str] = field(default_factory=dict)  # body -> HTML
+    texts: dict[str, str] = field(default_factory=dict)  # body -> its HTML's plain text (mathml.html_text)
     tags: dict[tuple, tuple[str, ...]] = field(default_factory=dict)  # site.ViewMaker's memos
     authors: dict[str, AuthorRef] = field(default_factory=dict)
     pages: dict[str, str] = field(default_factory=dict)  # url -> digest of its inputs
@@ -105,8 +107,8 @@ def read_papers(folder: Path, state: BuildState, render_markdown: Callable[[str]
     """Every content file, parsed again only when its signature and its text changed; True if any
     changed. A file whose signature changed but whose text is the one last parsed (a fresh
     checkout with a restored cache, a `touch`) is not parsed again. With `render_markdown`, the
-    body of every file parsed is rendered too, into `state.markdown`: both run on every core
-    when many files changed (a first build), and then `while_parsing()` runs in this process
+    body of every file parsed is rendered too, into `state.markdown`, and its HTML's text into
+    `state.texts`: all three run on every core when many files changed (a first build), and then `while_parsing()` runs in this process
     while the other processes parse (it is not called otherwise)."""
     papers: list[Paper] = []
     problems: list[Problem] = []
@@ -126,9 +128,9 @@ def read_papers(folder: Path, state: BuildState, render_markdown: Callable[[str]
         parsed = _parse_files(folder, stale, signatures, render_markdown, while_parsing)
     for name in names:
         if name in parsed:
-            entry, html = parsed[name]
-            if html is not None and entry[1] is not None:
-                state.markdown[entry[1].body] = html
+            entry, rendered = parsed[name]
+            if rendered is not None and entry[1] is not None:
+                state.markdown[entry[1].body], state.texts[entry[1].body] = rendered
         else:
             entry = state.files[name]
         seen[name] = entry
@@ -149,15 +151,18 @@ def _entry_signature(entry: os.DirEntry) -> Signature | None:
 
 
 def _parse_files(folder: Path, names: list[str], signatures: dict[str, Signature | None],
-                 render_markdown: Callable[[str], str] | None, while_parsing: Callable[[], None] | None) -> dict[str, tuple[Entry, str | None]]:
-    def parse(name: str) -> tuple[Entry, str | None]:
+                 render_markdown: Callable[[str], str] | None,
+                 while_parsing: Callable[[], None] | None) -> dict[str, tuple[Entry, tuple[str, str] | None]]:
+    def parse(name: str) -> tuple[Entry, tuple[str, str] | None]:
         path = folder / name
         text, problem = read_utf8(path)
         if text is None:
             return (signatures[name], None, [problem], b""), None
         paper, found = parse_paper(text, str(path), path.stem)
-        html = render_markdown(paper.body) if paper is not None and render_markdown is not None else None
-        return (signatures[name], paper, found, text_digest(text)), html
+        if paper is None or render_markdown is None:
+            return (signatures[name], paper, found, text_digest(text)), None
+        html = render_markdown(paper.body)
+        return (signatures[name], paper, found, text_digest(text)), (html, html_text(html))
 
     workers = min(os.cpu_count() or 1, 2 if len(names) >= PARALLEL_READ_FROM else 1)
     if workers < 2 or not can_fork():

@@ -115,6 +115,8 @@ def adopt_full_build(live: LiveSite | None, state: BuildState, data: dict[str, A
     bodies = {view.paper.body for view in live.site.papers}
     for text in [text for text in state.markdown if text not in bodies]:
         del state.markdown[text]
+    for text in [text for text in state.texts if text not in bodies]:
+        del state.texts[text]
 
 
 def page_urls(files: tuple[str, ...]) -> list[str]:

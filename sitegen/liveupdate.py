@@ -47,7 +47,7 @@ class LiveSite:
         """What a full build left to update from; None after a build that assembled nothing."""
         if result.site is None:
             return None
-        return cls(config, result.site, result.env, ViewMaker(config, cached_markdown(state), state.tags, state.authors), result.out_dir)
+        return cls(config, result.site, result.env, ViewMaker(config, cached_markdown(state), state.tags, state.authors, state.texts), result.out_dir)
 
 
 def quick_update(live: LiveSite, state: BuildState, changed: set[Path]) -> list[str] | None:

@@ -327,6 +327,6 @@ _TAG = re.compile(r"<[^>]+>")
 @lru_cache(maxsize=1 << 14)
 def html_text(html: str) -> str:
     """The text of rendered HTML, math in its plain-text form, whitespace collapsed. Summaries,
-    search and JSON-LD all read every abstract this way: it is read once per build (the summaries
-    are made first, and the forked search and render processes inherit what they read)."""
+    search and JSON-LD all read every abstract this way: a paper's view holds it as
+    `abstract_text`, kept in the build cache (site.ViewMaker)."""
     return " ".join(unescape(_TAG.sub(" ", math_as_text(html))).split())

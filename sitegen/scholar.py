@@ -20,7 +20,7 @@ from markupsafe import Markup, escape
 
 from .citation import bibtex, original_fields, venue_kind
 from .config import Config
-from .mathml import html_text, title_html
+from .mathml import title_html
 
 __all__ = ["ScholarGlobals", "scholar_meta", "json_ld", "website_json_ld", "script_json", "facts"]
 
@@ -75,7 +75,7 @@ def scholar_date(date: Any) -> str | None:
 
 def abstract_text(view: Any) -> str:
     """The whole abstract (and notes) as plain text, math in its plain-text form."""
-    return html_text(str(view.abstract_html))
+    return view.abstract_text
 
 
 def _bib_details(view: Any) -> tuple[str | None, dict[str, str]]:

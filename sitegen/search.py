@@ -22,7 +22,6 @@ from .search_shards import DOCS_PER_CHUNK, FORMAT, META, SHARD_BYTES, listed_fil
 from .search_store import load_analyses, save_analyses
 from .search_text import fold
 from .site import PaperView, Site
-from .mathml import html_text
 
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # made once: json.dumps makes one per call
 
@@ -58,7 +57,7 @@ def search_document(view: PaperView) -> SearchDocument:
             tag_words.append(tag.slug)  # "llm" finds a tag titled "Language models"
     tag_words.extend(view.categories)
     ids = [value for value in (view.arxiv, view.doi) if value]
-    text = html_text(str(view.abstract_html))
+    text = view.abstract_text
     texts = {
         "title": view.title,
         "authors": ", ".join(authors),

@@ -57,6 +57,7 @@ class PaperView:
     cite_key: str = ""  # BibTeX key, unique across the site (citation.py)
     own_authors: tuple[AuthorRef, ...] = ()  # as this paper spells them; `authors` as the site does
     sort_key: tuple = ()  # newest_first(paper): the order of every list
+    abstract_text: str = ""  # the whole abstract as plain text, math as text (search, JSON-LD, summary)
 
     title = property(lambda self: title_text(self.paper.title))  # plain text, math as Unicode
     title_html = property(lambda self: title_html(self.paper.title))  # Markup, math as MathML
@@ -169,7 +170,11 @@ def paper_links(paper: Paper) -> list[Link]:
 
 def summarise(html: str, length: int = SUMMARY_LENGTH) -> str:
     """Plain text of the rendered abstract, cut at a word boundary."""
-    text = html_text(html)  # cached: the JSON-LD of the paper's page reads it again
+    return shorten(html_text(html), length)
+
+
+def shorten(text: str, length: int = SUMMARY_LENGTH) -> str:
+    """`text` cut at a word boundary before `length` characters, with an ellipsis."""
     if len(text) <= length:
         return text
     return text[:length].rsplit(" ", 1)[0].rstrip(",;:.") + "…"
@@ -195,11 +200,13 @@ class ViewMaker:
 
     Kept by `sitegen serve` between saves, so a changed paper gets its new view without the
     others being made again. `tag_memo` keeps derived tags between builds with the same rules,
-    `author_memo` each author's reference by the name as a paper spells it."""
+    `author_memo` each author's reference by the name as a paper spells it, `text_memo` the
+    plain text of each body's HTML (by body)."""
 
     def __init__(self, config: Config, render_markdown: Callable[[str], str], tag_memo: dict[tuple, tuple[str, ...]] | None = None,
-                 author_memo: dict[str, AuthorRef] | None = None):
+                 author_memo: dict[str, AuthorRef] | None = None, text_memo: dict[str, str] | None = None):
         self.render_markdown = render_markdown
+        self.text_memo = {} if text_memo is None else text_memo
         self.tagger = Tagger(config.tags, config.category_tags)
         self.tag_titles = self.tagger.titles()
         self.tag_memo = {} if tag_memo is None else tag_memo
@@ -214,8 +221,11 @@ class ViewMaker:
         if derived is None:
             derived = self.tag_memo[key] = self.tagger.tags_for(paper)
         tags = [self._tag_refs.get(slug) or self._tag_ref(slug) for slug in derived]
-        return PaperView(paper, f"/papers/{paper.slug}/", authors, tags, Markup(html), summarise(html), paper_links(paper),
-                         own_authors=tuple(authors), sort_key=newest_first(paper))
+        text = self.text_memo.get(paper.body)
+        if text is None:
+            text = self.text_memo[paper.body] = html_text(html)
+        return PaperView(paper, f"/papers/{paper.slug}/", authors, tags, Markup(html), shorten(text), paper_links(paper),
+                         own_authors=tuple(authors), sort_key=newest_first(paper), abstract_text=text)
 
 
     def _author_ref(self, name: str) -> AuthorRef:
@@ -232,12 +242,12 @@ class ViewMaker:
 def assemble(config: Config, papers: Sequence[Paper], render_markdown: Callable[[str], str],
              tag_memo: dict[tuple, tuple[str, ...]] | None = None, related_memo: dict | None = None,
              cite_memo: dict | None = None, indexed: Callable[[Site], None] | None = None,
-             author_memo: dict[str, AuthorRef] | None = None) -> Site:
+             author_memo: dict[str, AuthorRef] | None = None, text_memo: dict[str, str] | None = None) -> Site:
     """Build the Site: a view per paper, every index, related papers and citation keys. The
     memos (kept by the caller between builds) spare a rebuild the work whose inputs it has seen.
     `indexed(site)` is called as soon as the indexes are made, before related papers and
     citation keys (build.py starts writing the search index then, in another process)."""
-    make_view = ViewMaker(config, render_markdown, tag_memo, author_memo)
+    make_view = ViewMaker(config, render_markdown, tag_memo, author_memo, text_memo)
     with collector_paused():  # views and indexes: many objects, no cycles
         site = index_site(config, [make_view(paper) for paper in papers])
     if indexed is not None:

@@ -338,6 +338,7 @@ def test_files_read_by_forked_readers_are_those_one_process_reads(root: Path, mo
     assert waited == [os.getpid()]
     assert found == expected and len(found[0]) == 8 and found[1][0].path.endswith("broken.md")
     assert forked.files == alone.files and forked.markdown == alone.markdown == {"An abstract.\n": "<p>An abstract.</p>\n"}
+    assert forked.texts == alone.texts == {"An abstract.\n": "An abstract."}  # the readers took the text out too
 
 
 def test_the_first_edit_after_a_cold_build_links_the_mirror_in_another_process(root: Path, tmp_path: Path, monkeypatch) -> None:
@@ -368,7 +369,7 @@ def test_the_first_edit_after_a_cold_build_links_the_mirror_in_another_process(r
 
 def test_a_rebuild_makes_only_new_authors_references_and_the_memos_forget_what_no_paper_has(root: Path, monkeypatch) -> None:
     """Author references (normalised name, slug) and derived tags are kept in the cache like
-    rendered Markdown; a paper's removal takes its own entries out of all three."""
+    rendered Markdown and its text; a paper's removal takes its own entries out of all four."""
     import pickle
 
     import sitegen.site as site
@@ -383,5 +384,22 @@ def test_a_rebuild_makes_only_new_authors_references_and_the_memos_forget_what_n
     rebuild(root)
     state = pickle.loads((root / CACHE_DIR / STATE_FILE).read_bytes())
     assert set(state.authors) == {"Author 0", "Author 1", "Author 2", "Shared Person"}
-    assert list(state.markdown) == ["An abstract.\n"]
+    assert list(state.markdown) == list(state.texts) == ["An abstract.\n"]
     assert len(state.tags) == 8 and "A new one" not in {key[0] for key in state.tags}
+
+
+def test_a_rebuild_takes_the_abstracts_text_from_the_cache(root: Path, monkeypatch) -> None:
+    """Summaries, search and JSON-LD read each abstract as plain text: a rebuild takes it from the
+    cache for every paper but the edited one."""
+    import sitegen.buildstate as buildstate
+    import sitegen.site as site
+
+    taken_out: list[str] = []
+    html_text = site.html_text
+    for module in (site, buildstate):  # the view takes it out if the reader did not
+        monkeypatch.setattr(module, "html_text", lambda html: taken_out.append(html) or html_text(html))
+    (root / "content" / "papers" / "p4.md").write_text(paper_text("Paper 4", body="A new abstract, $x^2$.\n"), encoding="utf-8")
+    rebuild(root)
+    assert len(taken_out) == 1 and "A new abstract" in taken_out[0]
+    page = (root / "public" / "papers" / "p4" / "index.html").read_text(encoding="utf-8")
+    assert page.count("A new abstract, x²") >= 3  # meta description, JSON-LD, the citation meta tags
