@@ -20,7 +20,8 @@ from typing import Any, Callable, Iterator
 
 import jinja2
 
-from .buildstate import CACHE_DIR, CODE_VERSION, BuildState, Signature, load_state, read_papers, save_state, signature, stat_signature
+from .buildstate import (CACHE_DIR, CODE_VERSION, BuildState, Signature, dump_content, load_state, partial_state, read_papers, save_state,
+                         signature, stat_signature)
 from .citation import bibtex, citation_files, paper_citation_url
 from .collector import collector_paused
 from .config import Config
@@ -285,6 +286,13 @@ def _build(config: Config, out_dir: Path, state: BuildState, persistent: bool, s
         if warm and state.global_digest == base_digest else None
 
     store = config.root / CACHE_DIR / SEARCH_STORE if persistent else None
+    content: Background | None = None  # the cache's content fields, pickled once the papers' digests are known
+
+    def dump_content_beside() -> None:
+        nonlocal content
+        if persistent:
+            partial = partial_state(config.root)  # named by this process, not the child
+            content = Background(lambda: dump_content(state, partial), fork=forking)
 
     def start_search(site: Site) -> None:  # once the indexes are made, beside related papers and all that follows
         nonlocal search
@@ -312,6 +320,7 @@ def _build(config: Config, out_dir: Path, state: BuildState, persistent: bool, s
         if not every_page:  # some pages may be as they were: find them
             for view in site.papers:
                 paper_digest(view, state.paper_digests)
+            dump_content_beside()
             seen: dict = {}
             digests = {url: page_digest(digest, url, template, context, seen) for url, template, context in pages}
             not_as_left = altered.result() | (set(map(_relative, page_urls)) - state.outputs.keys())  # type: ignore[union-attr]
@@ -322,7 +331,8 @@ def _build(config: Config, out_dir: Path, state: BuildState, persistent: bool, s
         else:  # every page renders: the workers digest what they render
             watch.lap("find changed pages", "render")
             dirty = pages
-            digests = _render_every_page(env, pages, target, digest, state.paper_digests, watch.progress, not persistent, written, citations)
+            digests = _render_every_page(env, pages, target, digest, state.paper_digests, watch.progress, not persistent, written, citations,
+                                         dump_content_beside)
         watch.lap(f"render {len(dirty)} pages", "search index, feeds, citations")
         extras, side_written = side.result()
         extras.update(citations)
@@ -347,9 +357,11 @@ def _build(config: Config, out_dir: Path, state: BuildState, persistent: bool, s
             _swap_in(target, out_dir)
         watch.lap("write output")
     except BaseException:
-        for job in (search, side, relinked, altered):
+        for job in (search, side, relinked, altered, content):
             if job is not None:
                 job.cancel()
+        if content is not None:
+            partial_state(config.root).unlink(missing_ok=True)
         if relinked is not None:  # a mirror without its marker is never trusted: it would only be made again
             shutil.rmtree(_mirror_paths(out_dir)[0], ignore_errors=True)
         if clean is not None:
@@ -360,7 +372,7 @@ def _build(config: Config, out_dir: Path, state: BuildState, persistent: bool, s
     if not warm:
         state.outputs = _scan_outputs(out_dir, written)
     if persistent:
-        save_state(config.root, state)
+        save_state(config.root, state, content_dumped=content is not None and content.result())
     watch.lap("save cache")
     return BuildResult(out_dir, len(site.papers), len(pages), len(dirty), time.perf_counter() - started, tuple(watch.stages),
                        site=site, env=env, changed=changed)
@@ -473,12 +485,13 @@ def _render_pages(env, pages: list[tuple[str, str, dict]], target: Path, progres
 
 def _render_every_page(env, pages: list[tuple[str, str, dict]], target: Path, digest: str, paper_memo: dict,
                        progress: Progress | None, keep_items: bool, written: dict[str, Signature],
-                       citations: dict[str, str]) -> dict[str, str]:
+                       citations: dict[str, str], digested: Callable[[], None]) -> dict[str, str]:
     """Render every page in two rounds and return their digests: first the papers' pages, each
     with its list entry, its citation file and its digest, then the other pages, which show those
     entries and are digested from those digests. So each is made once, by the worker that
     rendered the paper, instead of once in every worker. `citations` gets each citation file's
-    sha1 (a process writing them beside the workers made them contend for the same folders)."""
+    sha1 (a process writing them beside the workers made them contend for the same folders).
+    `digested()` is called between the rounds, when every paper's digest is in `paper_memo`."""
     papers = [page for page in pages if "paper" in page[2]]
     others = [page for page in pages if "paper" not in page[2]]
     paper_item = env.globals["paper_item"]
@@ -505,6 +518,7 @@ def _render_every_page(env, pages: list[tuple[str, str, dict]], target: Path, di
         relative, sha1, signature = first[url][2]
         citations[relative], written[relative] = sha1, signature
     digests = {url: found[0] for url, found in first.items()}
+    digested()
     digests.update(_render_pages(env, others, target, progress, keep_items, done_before=len(papers), total=len(pages), written=written,
                                  record=lambda url, template, context: page_digest(digest, url, template, context, seen), workers=workers))
     return digests

@@ -185,26 +185,54 @@ def _same_texts(folder: Path, names: list[str], state: BuildState) -> list[str]:
     return same
 
 
+# What a build read and derived (most of the cache), as against what it wrote: the first is final
+# once every paper's digest is known, and a forked process pickles it while the build goes on.
+CONTENT_FIELDS = ("format", "files", "markdown", "texts", "tags", "authors", "related", "citations", "paper_digests")
+
+
 def load_state(root: Path) -> BuildState:
+    """The cache save_state wrote: two pickles in one file, the content fields, then the rest."""
     path = root / CACHE_DIR / STATE_FILE
     try:
         with open(path, "rb") as handle, collector_paused():
-            state = pickle.load(handle)
+            fields = pickle.load(handle)
+            if not isinstance(fields, dict) or fields.get("format") != FORMAT:
+                return BuildState()
+            fields.update(pickle.load(handle))
+            return BuildState(**fields)
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
         return BuildState()
-    return state if isinstance(state, BuildState) and state.format == FORMAT else BuildState()
 
 
-def save_state(root: Path, state: BuildState) -> None:
-    """Best effort: a cache that cannot be written only costs the next build its head start."""
-    folder = root / CACHE_DIR
+def partial_state(root: Path) -> Path:
+    """Where this process writes the cache before it replaces the last one."""
+    return root / CACHE_DIR / f".{STATE_FILE}.{os.getpid()}"
+
+
+def dump_content(state: BuildState, partial: Path) -> bool:
+    """Start the cache at `partial` with the content fields of `state` (save_state completes it);
+    False if it cannot be written."""
     try:
-        folder.mkdir(exist_ok=True)
-        (folder / ".gitignore").write_text("*\n", encoding="utf-8")
-        tmp = folder / f".{STATE_FILE}.{os.getpid()}"
-        with open(tmp, "wb") as handle, collector_paused():
-            pickle.dump(state, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, folder / STATE_FILE)
+        partial.parent.mkdir(exist_ok=True)
+        (partial.parent / ".gitignore").write_text("*\n", encoding="utf-8")
+        with open(partial, "wb") as handle, collector_paused():
+            pickle.dump({name: value for name, value in state.__getstate__().items() if name in CONTENT_FIELDS}, handle,
+                        protocol=pickle.HIGHEST_PROTOCOL)
     except OSError:
-        pass
+        return False
+    return True
+
+
+def save_state(root: Path, state: BuildState, content_dumped: bool = False) -> None:
+    """Best effort: a cache that cannot be written only costs the next build its head start.
+    With `content_dumped`, dump_content has written the content fields to partial_state(root)."""
+    partial = partial_state(root)
+    try:
+        if content_dumped or dump_content(state, partial):
+            with open(partial, "ab") as handle, collector_paused():
+                pickle.dump({name: value for name, value in vars(state).items() if name not in CONTENT_FIELDS}, handle,
+                            protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(partial, root / CACHE_DIR / STATE_FILE)
+    except OSError:
+        partial.unlink(missing_ok=True)
 

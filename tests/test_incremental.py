@@ -10,7 +10,7 @@ import pytest
 
 from conftest import paper_text
 from sitegen.build import build
-from sitegen.buildstate import CACHE_DIR, STATE_FILE, BuildState
+from sitegen.buildstate import CACHE_DIR, STATE_FILE, BuildState, load_state
 from sitegen.config import load_config
 from sitegen.model import ProblemsError
 from sitegen.parallel import map_forked
@@ -370,8 +370,6 @@ def test_the_first_edit_after_a_cold_build_links_the_mirror_in_another_process(r
 def test_a_rebuild_makes_only_new_authors_references_and_the_memos_forget_what_no_paper_has(root: Path, monkeypatch) -> None:
     """Author references (normalised name, slug) and derived tags are kept in the cache like
     rendered Markdown and its text; a paper's removal takes its own entries out of all four."""
-    import pickle
-
     import sitegen.site as site
 
     slugged: list[str] = []
@@ -382,7 +380,7 @@ def test_a_rebuild_makes_only_new_authors_references_and_the_memos_forget_what_n
     assert slugged == ["Newcomer Nine"]
     (root / "content" / "papers" / "p9.md").unlink()
     rebuild(root)
-    state = pickle.loads((root / CACHE_DIR / STATE_FILE).read_bytes())
+    state = load_state(root)
     assert set(state.authors) == {"Author 0", "Author 1", "Author 2", "Shared Person"}
     assert list(state.markdown) == list(state.texts) == ["An abstract.\n"]
     assert len(state.tags) == 8 and "A new one" not in {key[0] for key in state.tags}
@@ -403,3 +401,57 @@ def test_a_rebuild_takes_the_abstracts_text_from_the_cache(root: Path, monkeypat
     assert len(taken_out) == 1 and "A new abstract" in taken_out[0]
     page = (root / "public" / "papers" / "p4" / "index.html").read_text(encoding="utf-8")
     assert page.count("A new abstract, x²") >= 3  # meta description, JSON-LD, the citation meta tags
+
+
+@pytest.mark.parametrize("first", [True, False], ids=["cold-build", "edit"])
+def test_the_cache_content_is_pickled_by_a_child_while_the_build_goes_on(root: Path, monkeypatch, first: bool) -> None:
+    """The papers, rendered Markdown and memos (most of the cache) are final once every paper's
+    digest is known: a forked child pickles them then, and the build appends the rest."""
+    import sitegen.build as build_module
+    import sitegen.buildstate as buildstate
+    import sitegen.parallel as parallel
+
+    if first:
+        shutil.rmtree(root / CACHE_DIR)
+        shutil.rmtree(root / "public")
+    else:
+        (root / "content" / "papers" / "p6.md").write_text(paper_text("Paper 6, revised", date="2024-01-16"), encoding="utf-8")
+    monkeypatch.setattr(build_module, "BACKGROUND_FROM", 1)
+    monkeypatch.setattr(parallel.os, "cpu_count", lambda: 2)
+    dumped_by: list[int] = []
+    dump_content = buildstate.dump_content
+    monkeypatch.setattr(build_module, "dump_content", lambda state, partial: dumped_by.append(os.getpid()) or dump_content(state, partial))
+    rebuild(root)
+    monkeypatch.undo()
+    assert dumped_by == []  # it ran in the child: this process's list never grew
+    assert [path.name for path in (root / CACHE_DIR).glob(".build.pickle.*")] == []
+    state = load_state(root)
+    titles = {paper.title for _, paper, _, _ in state.files.values()}
+    assert len(titles) == 8 and ("Paper 6, revised" in titles) != first
+    assert state.pages and state.outputs and len(state.paper_digests) == 8 and state.texts
+    assert rebuild(root).rendered == 0  # the next build trusts it
+
+
+def test_a_build_that_fails_keeps_the_last_cache_and_leaves_no_half_written_one(root: Path, monkeypatch) -> None:
+    import sitegen.build as build_module
+
+    before = (root / CACHE_DIR / STATE_FILE).read_bytes()
+    (root / "content" / "papers" / "p2.md").write_text(paper_text("Paper 2, revised", date="2024-01-12"), encoding="utf-8")
+
+    def broken(*args, **kwargs):
+        raise ProblemsError([])
+
+    monkeypatch.setattr(build_module, "_merge_overlay", broken)
+    with pytest.raises(ProblemsError):
+        rebuild(root)
+    assert (root / CACHE_DIR / STATE_FILE).read_bytes() == before
+    assert [path.name for path in (root / CACHE_DIR).glob(".build.pickle.*")] == []
+
+
+def test_a_cache_cut_short_is_not_used(root: Path) -> None:
+    cache = root / CACHE_DIR / STATE_FILE
+    whole = cache.read_bytes()
+    cache.write_bytes(whole[:len(whole) // 2])
+    assert load_state(root).files == {}
+    result = rebuild(root)
+    assert result.rendered == result.pages  # built as if for the first time
