@@ -296,6 +296,7 @@ def _build(config: Config, out_dir: Path, state: BuildState, persistent: bool, s
 
     def start_search(site: Site) -> None:  # once the indexes are made, beside related papers and all that follows
         nonlocal search
+        from . import related  # noqa: F401  (NumPy and SciPy, needed next: loaded once, not again in the child)
         search = Background(lambda: write_search_index(site, target, previous=previous, overlay=warm, store=store), fork=forking)
 
     try:
