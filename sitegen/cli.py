@@ -63,10 +63,13 @@ def cmd_build(args: argparse.Namespace) -> int:
 @contextlib.contextmanager
 def _build_progress(enabled: bool):
     """A progress bar on the terminal for builds that take over a second: the running stage and
-    the pages rendered. Silent when piped, in CI and with --quiet."""
+    the pages rendered. Silent when piped, in CI and with --quiet (then tqdm is not even loaded)."""
+    if not enabled:
+        yield None
+        return
     from tqdm import tqdm
 
-    bar = tqdm(total=0, file=sys.stderr, leave=False, delay=1.0, unit=" pages", disable=not enabled,
+    bar = tqdm(total=0, file=sys.stderr, leave=False, delay=1.0, unit=" pages",
                bar_format="{desc}: {n_fmt}/{total_fmt}{unit} [{elapsed}]")
 
     def progress(stage: str, done: int, total: int) -> None:
@@ -295,7 +298,7 @@ def make_parser() -> argparse.ArgumentParser:
                      help="files to import, or folders (every visible file directly inside)")
     imp.add_argument("--format", "-f", choices=importers.names(), help="the input format (default: detected from each file)")
     imp.add_argument("--date", type=_date_argument, help="date for papers whose source has none (YYYY, YYYY-MM or YYYY-MM-DD)")
-    filtering = ", ".join(name for name in importers.names() if importers.supports_filters(importers.get(name)))
+    filtering = ", ".join(importers.filtering())
     imp.add_argument("--category", action="append", metavar="CAT",
                      help=f"only papers in this arXiv category or below it (cs, cs.LG); repeatable; applies to {filtering} files only")
     imp.add_argument("--since", type=_date_argument, metavar="DATE",

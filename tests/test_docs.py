@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 
 import pytest
@@ -129,10 +130,13 @@ def test_content_file_examples_are_valid() -> None:
 
 # --- version and changelog ----------------------------------------------------------------------
 
-def test_version_matches_pyproject() -> None:
-    declared = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
+def test_the_installed_version_is_the_one_the_package_declares() -> None:
+    """pyproject.toml takes the version from sitegen.__version__; the installed metadata says the same."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert "version" in project["project"]["dynamic"]
+    assert project["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "sitegen.__version__"}
     result = subprocess.run([sys.executable, "-m", "sitegen", "--version"], capture_output=True, text=True)
-    assert result.returncode == 0 and result.stdout.strip() == f"sitegen {declared}" == f"sitegen {__version__}"
+    assert result.returncode == 0 and result.stdout.strip() == f"sitegen {__version__}" == f"sitegen {metadata.version('sitegen')}"
 
 
 def test_changelog_has_a_section_for_the_current_version() -> None:

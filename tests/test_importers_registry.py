@@ -1,6 +1,8 @@
 """The importer registry: lookup by name, detection from a file's name and first bytes."""
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -25,7 +27,16 @@ def test_names_lists_every_registered_format_in_detection_order():
 
 def test_only_the_arxiv_formats_take_filters():
     takes = [name for name in importers.names() if importers.supports_filters(importers.get(name))]
-    assert takes == ["arxiv-atom", "arxiv-snapshot"]
+    assert takes == importers.filtering() == ["arxiv-atom", "arxiv-snapshot"]  # the table says what the modules do
+
+
+def test_a_command_loads_no_importer_until_it_imports():
+    """Every command builds `sitegen import`'s help from the registry's table; the importer
+    modules (XML, BibTeX and LaTeX parsers) load only when a file is imported."""
+    code = ("import sys, sitegen.cli; sitegen.cli.make_parser(); "
+            "print(sorted(m for m in sys.modules if m.startswith('sitegen.importers.')))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert loaded == "['sitegen.importers.base']"
 
 
 @pytest.mark.parametrize("name", importers.names())

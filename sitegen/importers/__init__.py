@@ -3,32 +3,33 @@
 An importer is a module with `NAME`, `DESCRIPTION`, `detect(path, head) -> bool` and
 `read(path) -> Iterator[Record | Problem | Notice]` (see `base.py`); one that can apply `--category`
 and `--since` sets `FILTERS = True` and takes `read(path, filters)`. Adding a format is adding its
-module and one entry to `_IMPORTERS`; nothing else changes.
+module and one entry to `_FORMATS`; nothing else changes. Modules load when first used: every
+`sitegen` command builds the help of `sitegen import`, which needs only the table.
 """
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
-from . import arxiv_atom, arxiv_snapshot, bibtex, hf_daily, hf_listing, metadata_json, zotero_csv
 from .base import Filters, Importer, Item, Notice, Record
 
 __all__ = [
     "Filters", "Importer", "Item", "Notice", "Record", "UnknownFormatError",
-    "get", "names", "detect_format", "supports_filters",
+    "get", "names", "filtering", "detect_format", "supports_filters",
 ]
 
-# Detection tries these in order: put formats with a precise signature before loose ones
-# (hf-daily-api files are JSON lists of objects too, so they go before metadata-json).
-_IMPORTERS: tuple[Importer, ...] = (  # type: ignore[assignment]
-    arxiv_atom,
-    hf_daily,
-    arxiv_snapshot,
-    metadata_json,
-    bibtex,
-    zotero_csv,
-    hf_listing,
+# (NAME, module, FILTERS) of every importer. Detection tries them in this order: put formats with
+# a precise signature before loose ones (hf-daily-api files are JSON lists of objects too, so they
+# go before metadata-json).
+_FORMATS: tuple[tuple[str, str, bool], ...] = (
+    ("arxiv-atom", "arxiv_atom", True),
+    ("hf-daily-api", "hf_daily", False),
+    ("arxiv-snapshot", "arxiv_snapshot", True),
+    ("metadata-json", "metadata_json", False),
+    ("bibtex", "bibtex", False),
+    ("zotero-csv", "zotero_csv", False),
+    ("hf-listing", "hf_listing", False),
 )
-_BY_NAME: dict[str, Importer] = {importer.NAME: importer for importer in _IMPORTERS}
 HEAD_SIZE = 8192
 
 
@@ -38,7 +39,12 @@ class UnknownFormatError(ValueError):
 
 def names() -> list[str]:
     """Format names in detection order (for `--format` choices and help text)."""
-    return [importer.NAME for importer in _IMPORTERS]
+    return [name for name, _, _ in _FORMATS]
+
+
+def filtering() -> list[str]:
+    """The formats whose importer takes `Filters` (`--category`, `--since`)."""
+    return [name for name, _, filters in _FORMATS if filters]
 
 
 def supports_filters(importer: Importer) -> bool:
@@ -48,10 +54,10 @@ def supports_filters(importer: Importer) -> bool:
 
 def get(name: str) -> Importer:
     """The importer called `name`; UnknownFormatError lists the known names otherwise."""
-    try:
-        return _BY_NAME[name]
-    except KeyError:
-        raise UnknownFormatError(f"unknown format '{name}' (known formats: {', '.join(names())})") from None
+    for known, module, _ in _FORMATS:
+        if known == name:
+            return importlib.import_module(f"{__name__}.{module}")  # type: ignore[return-value]
+    raise UnknownFormatError(f"unknown format '{name}' (known formats: {', '.join(names())})")
 
 
 def detect_format(path: Path) -> str:
@@ -61,9 +67,9 @@ def detect_format(path: Path) -> str:
             head = handle.read(HEAD_SIZE)
     except OSError as err:
         raise UnknownFormatError(f"{path}: cannot read: {err.strerror}") from None
-    for importer in _IMPORTERS:
-        if importer.detect(path, head):
-            return importer.NAME
+    for name in names():
+        if get(name).detect(path, head):
+            return name
     raise UnknownFormatError(
         f"{path}: no importer recognises this file; name its format with --format "
         f"(known formats: {', '.join(names())})"
