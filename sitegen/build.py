@@ -282,7 +282,7 @@ def _build(config: Config, out_dir: Path, state: BuildState, persistent: bool, s
     clean = Background(lambda: shutil.rmtree(trash, ignore_errors=True), fork=forking) if trash is not None else None
     relinked = _relink_beside(out_dir, state, forking) if warm else None
     # which of the last build's pages were changed by hand (19,000 stat calls at 10,000 papers), beside the assembly
-    altered = Background(lambda: _altered_outputs(out_dir, state.outputs), fork=forking) \
+    altered = Background(lambda: _altered_outputs(out_dir, state), fork=forking) \
         if warm and state.global_digest == base_digest else None
 
     store = config.root / CACHE_DIR / SEARCH_STORE if persistent else None
@@ -563,20 +563,12 @@ def _record_outputs(out_dir: Path, state: BuildState, names: set[str]) -> None:
 
 def _outputs_intact(out_dir: Path, state: BuildState) -> bool:
     """Every file the last build wrote is still there, untouched."""
-    return not _altered_outputs(out_dir, state.outputs)
+    return not _altered_outputs(out_dir, state)
 
 
-def _altered_outputs(out_dir: Path, outputs: dict[str, Signature]) -> set[str]:
-    """The files of `outputs` (what the last build wrote, by name relative to out_dir) that are
-    gone or not as it left them."""
-    altered = set()
-    for name, sig in outputs.items():
-        try:
-            if stat_signature(os.stat(os.path.join(out_dir, name))) != sig:
-                altered.add(name)
-        except OSError:
-            altered.add(name)
-    return altered
+def _altered_outputs(out_dir: Path, state: BuildState) -> set[str]:
+    """The files the last build wrote (relative to out_dir) that are gone or not as it left them."""
+    return {name for name in state.outputs if not _unchanged_output(out_dir, state, name)}
 
 
 def _unchanged_output(out_dir: Path, state: BuildState, name: str) -> bool:

@@ -108,8 +108,9 @@ def read_papers(folder: Path, state: BuildState, render_markdown: Callable[[str]
     changed. A file whose signature changed but whose text is the one last parsed (a fresh
     checkout with a restored cache, a `touch`) is not parsed again. With `render_markdown`, the
     body of every file parsed is rendered too, into `state.markdown`, and its HTML's text into
-    `state.texts`: all three run on every core when many files changed (a first build), and then `while_parsing()` runs in this process
-    while the other processes parse (it is not called otherwise)."""
+    `state.texts`: all three run on every core when many files changed (a first build), and then
+    `while_parsing()` runs in this process while the other processes parse (it is not called
+    otherwise)."""
     papers: list[Paper] = []
     problems: list[Problem] = []
     seen: dict[str, Entry] = {}
