@@ -21,13 +21,19 @@ from conftest import paper_text
 SETTINGS = "title: Preview test\nper_page: 5\n"
 
 
+def _ctrl_c_stops() -> None:
+    """In the server process: Ctrl-C stops it even when the tests run as a background job or under
+    nohup (the shell then makes every process it starts ignore SIGINT, and Python keeps that)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class Server:
     """A `sitegen serve` subprocess on a free port, stopped (Ctrl-C) at the end of the test."""
 
     def __init__(self, root: Path, *args: str):
         self.process = subprocess.Popen(
             [sys.executable, "-m", "sitegen", "serve", "--port", "0", "--config", str(root / "sitegen.yaml"), *args],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=_ctrl_c_stops)
         self.lines: list[str] = []
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
