@@ -57,7 +57,6 @@ def js_round(value: float) -> int:
     return whole + 1 if value - whole >= 0.5 else whole
 
 
-Analysis = tuple[dict[str, int], int]  # a field text's term frequencies (first-seen order) and length
 KEY_BYTES = 16  # of a text's digest, by which a rebuild knows a text it analysed before
 
 
