@@ -4,7 +4,6 @@ workflow that fetches, commits and publishes new papers every day)."""
 from __future__ import annotations
 
 import json
-from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path
 
 from . import __version__
@@ -93,6 +92,8 @@ def create_site(directory: Path, title: str = "Paper archive", digest: str | Non
 def sitegen_requirement() -> str | None:
     """How a CI machine can install the sitegen running now: the version-control or archive URL
     it was installed from (PEP 610), or None when that was a local folder or an index."""
+    from importlib.metadata import PackageNotFoundError, distribution  # 10 ms: only `sitegen new` needs it
+
     try:
         raw = distribution("sitegen").read_text("direct_url.json")
     except PackageNotFoundError:
