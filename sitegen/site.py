@@ -168,11 +168,6 @@ def paper_links(paper: Paper) -> list[Link]:
     return links
 
 
-def summarise(html: str, length: int = SUMMARY_LENGTH) -> str:
-    """Plain text of the rendered abstract, cut at a word boundary."""
-    return shorten(html_text(html), length)
-
-
 def shorten(text: str, length: int = SUMMARY_LENGTH) -> str:
     """`text` cut at a word boundary before `length` characters, with an ellipsis."""
     if len(text) <= length:

@@ -13,8 +13,7 @@ from sitecheck import soup
 from sitegen.cli import main
 from sitegen.importers.abstract import clean_title
 from sitegen.markdown import render_markdown
-from sitegen.mathml import math_as_text, render_math, split_math, tex_to_mathml, tex_to_text, title_html, title_text
-from sitegen.site import summarise
+from sitegen.mathml import html_text, math_as_text, render_math, split_math, tex_to_mathml, tex_to_text, title_html, title_text
 
 MATHML_ELEMENTS = set(
     "math mrow mi mn mo ms mtext mspace msub msup msubsup munder mover munderover mfrac msqrt mroot "
@@ -128,7 +127,7 @@ def test_literal_backslash_parenthesis_is_not_math() -> None:
 
 def test_summaries_and_search_text_read_math_as_plain_text() -> None:
     html = render_markdown("We bound the error by $O(n^2)$ exactly.\n")
-    assert summarise(html) == "We bound the error by O(n²) exactly."
+    assert html_text(html) == "We bound the error by O(n²) exactly."  # what summaries, search and JSON-LD read
     assert "<math" not in math_as_text(html)
 
 

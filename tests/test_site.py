@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from sitegen.model import Paper, PaperDate
-from sitegen.site import Pagination, newest_first, paginate, summarise
+from sitegen.site import Pagination, newest_first, paginate, shorten
 
 
 @pytest.mark.parametrize("page, pages, shown", [
@@ -35,6 +35,5 @@ def test_newest_first_puts_a_year_after_its_dated_papers() -> None:
 
 
 def test_summary_is_plain_text_cut_at_a_word() -> None:
-    html = "<p>" + "word " * 100 + "</p>"
-    summary = summarise(html, 40)
-    assert summary.endswith("…") and "<" not in summary and len(summary) <= 41
+    summary = shorten("word " * 100, 40)
+    assert summary.endswith("…") and summary.startswith("word word") and len(summary) <= 41
