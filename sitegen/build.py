@@ -108,14 +108,15 @@ def _assemble(config: Config, papers, state: BuildState, indexed: Callable[[Site
                     cite_memo=state.citations, indexed=indexed, author_memo=state.authors, text_memo=state.texts)
     # forget what no paper says any more
     bodies = {paper.body for paper in papers}
-    _forget(state.markdown, bodies)
-    _forget(state.texts, bodies)
-    _forget(state.tags, {tag_memo_key(paper) for paper in papers})
-    _forget(state.authors, {name for paper in papers for name in paper.authors})
+    forget_unused(state.markdown, bodies)
+    forget_unused(state.texts, bodies)
+    forget_unused(state.tags, {tag_memo_key(paper) for paper in papers})
+    forget_unused(state.authors, {name for paper in papers for name in paper.authors})
     return site
 
 
-def _forget(memo: dict, live: set) -> None:
+def forget_unused(memo: dict, live: set) -> None:
+    """Drop the entries of a memo kept between builds whose keys no paper has any more."""
     for key in [key for key in memo if key not in live]:
         del memo[key]
 
@@ -315,8 +316,7 @@ def _build(config: Config, out_dir: Path, state: BuildState, persistent: bool, s
         every_page = not (warm and state.global_digest == base_digest)
         side = Background(lambda: _write_side_files(site, target, page_urls, previous, state if warm else None, not every_page),
                           fork=forking)
-        for slug in state.paper_digests.keys() - {view.paper.slug for view in site.papers}:
-            del state.paper_digests[slug]
+        forget_unused(state.paper_digests, {view.paper.slug for view in site.papers})
         citations: dict[str, str] = {}  # per-paper citation files written with their pages -> sha1
         if not every_page:  # some pages may be as they were: find them
             for view in site.papers:

@@ -16,7 +16,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .build import build
+from .build import build, forget_unused
 from .buildstate import BuildState
 from .liveupdate import LiveSite
 from .model import ProblemsError
@@ -113,10 +113,8 @@ def adopt_full_build(live: LiveSite | None, state: BuildState, data: dict[str, A
         view.related = [by_slug[slug] for slug in data["related"].get(view.slug, []) if slug in by_slug]
         view.cite_key = data["cite_keys"].get(view.slug, view.cite_key)
     bodies = {view.paper.body for view in live.site.papers}
-    for text in [text for text in state.markdown if text not in bodies]:
-        del state.markdown[text]
-    for text in [text for text in state.texts if text not in bodies]:
-        del state.texts[text]
+    forget_unused(state.markdown, bodies)
+    forget_unused(state.texts, bodies)
 
 
 def page_urls(files: tuple[str, ...]) -> list[str]:
