@@ -462,3 +462,31 @@ def test_a_cache_cut_short_is_not_used(root: Path) -> None:
     assert load_state(root).files == {}
     result = rebuild(root)
     assert result.rendered == result.pages  # built as if for the first time
+
+
+@pytest.mark.parametrize("links", [True, False], ids=["mirror", "no hard links"])
+def test_files_put_into_the_output_by_hand_go_and_do_not_come_back(root: Path, tmp_path: Path, monkeypatch, links: bool) -> None:
+    """The output is what a first build writes: a file added by hand, nested or not, goes at the
+    next build that changes the site, and stays gone (the mirror must not keep it either)."""
+    if not links:
+        import sitegen.build as build_module
+
+        def no_links(*args, **kwargs):
+            raise OSError(1, "Operation not permitted")
+
+        monkeypatch.setattr(build_module.os, "link", no_links)
+    content, out = root / "content" / "papers", root / "public"
+    (out / "papers" / "p1" / "notes.txt").write_text("before the mirror is made")
+    for n in (2, 3, 4):
+        (content / f"p{n}.md").write_text(paper_text(f"Paper {n} again", date=f"2024-02-1{n}"))
+        result = rebuild(root)
+        assert tree(out) == cold(root, tmp_path)
+        if links:
+            assert tree(root / ".public.mirror") == tree(out)
+        if n == 2:
+            assert "papers/p1/notes.txt" in result.changed
+            (out / "papers" / "extra").mkdir()
+            (out / "papers" / "extra" / "index.html").write_text("nested, into a new folder")
+            (out / "stray.txt").write_text("at the top")
+    assert not (out / "papers" / "extra").exists()
+    assert rebuild(root).rendered == 0
