@@ -30,17 +30,22 @@ from compare import hugo_comparison  # noqa: E402
 from corpus import compile_sitegen, make_corpus, set_aside  # noqa: E402
 
 
-def run_build(config: Path) -> tuple[float, str]:
-    """One `sitegen build` in a fresh process. Files written before it (the generated corpus, the
+def run_build(config: Path) -> tuple[float, float, str]:
+    """One `sitegen build` in a fresh process: (wall seconds, CPU seconds of it and every process
+    it started, its output). The CPU time tells a slower machine (the same CPU time, more wall
+    time: other tenants) from slower code (more CPU time). Files written before it (the generated corpus, the
     last run's output) are flushed to disk first, untimed: on this project's machine (ext4
     without a journal) the kernel steps over each inode freed in the last 5 s, or in the last 5
     minutes while its table block is not yet written back, before it reuses one (see
     corpus.set_aside), so a build right after others' writes and deletions would pay for them."""
     os.sync()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     result = subprocess.run([sys.executable, "-m", "sitegen", "build", "--verbose", "--config", str(config)],
                             check=True, capture_output=True, text=True)
-    return time.perf_counter() - started, result.stdout
+    seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return seconds, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime, result.stdout
 
 
 def main() -> None:
@@ -60,26 +65,33 @@ def main() -> None:
             config = make_corpus(Path(tmp) / "site", args.papers)
         root = config.parent
         cold, warm, first_edit, edit, outputs = [], [], [], [], []
+        cpu: dict[str, list[float]] = {"cold": [], "warm": [], "first": [], "edit": []}
         papers = sorted((root / "content" / "papers").glob("*.md"))
         for run in range(args.runs):
             # the output, its hard-link mirror (left by the last run's edits) and the cache: a cold
             # build starts from nothing, as Hugo's does, and does not time deleting the mirror
             for leftover in ("public", ".public.mirror", ".public.mirror.token", ".sitegen-cache"):
                 set_aside(root / leftover)
-            seconds, output = run_build(config)
+            seconds, used, output = run_build(config)
             cold.append(seconds)
+            cpu["cold"].append(used)
             outputs.append((seconds, output))
-            warm.append(run_build(config)[0])
-            for times, victim in ((first_edit, papers[run % len(papers)]), (edit, papers[-1 - run % len(papers)])):
+            seconds, used, _ = run_build(config)
+            warm.append(seconds)
+            cpu["warm"].append(used)
+            for times, kind, victim in ((first_edit, "first", papers[run % len(papers)]), (edit, "edit", papers[-1 - run % len(papers)])):
                 victim.write_text(victim.read_text(encoding="utf-8") + f"\nEdited in run {run}.\n", encoding="utf-8")
-                times.append(run_build(config)[0])
+                seconds, used, _ = run_build(config)
+                times.append(seconds)
+                cpu[kind].append(used)
         peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         hugo = hugo_comparison(config, cold, args.runs, args.hugo)
     pages = re.search(r"(\d+) pages", outputs[0][1]).group(1)
     print(f"{len(papers)} papers, {pages} pages, {args.runs} runs (median; every run in brackets)")
-    for name, times in (("cold build", cold), ("no-change rebuild", warm), ("first edit after it", first_edit),
-                        ("one paper edited", edit)):
-        print(f"  {name:<20} {statistics.median(times):7.2f} s   [{', '.join(f'{t:.2f}' for t in times)}]")
+    for name, times, used in (("cold build", cold, cpu["cold"]), ("no-change rebuild", warm, cpu["warm"]),
+                              ("first edit after it", first_edit, cpu["first"]), ("one paper edited", edit, cpu["edit"])):
+        print(f"  {name:<20} {statistics.median(times):7.2f} s   [{', '.join(f'{t:.2f}' for t in times)}]"
+              f"   CPU {statistics.median(used):.2f} s")
     print(f"  peak memory          {peak:7.0f} MiB")
     print(hugo)
     median_cold = sorted(outputs)[len(outputs) // 2][1]

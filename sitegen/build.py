@@ -31,6 +31,7 @@ from .fingerprint import adopt_paper_digest, page_digest, paper_digest, paper_di
 from .markdown import render_markdown
 from .model import Problem, ProblemsError
 from .parallel import Background, render_all, worker_count
+from .related_job import RelatedPapers, worth_a_child
 from .render import compile_templates, make_environment, render_page
 from .search import index_files, search_globals, write_search_index
 from .site import Group, Month, PaperView, Site, Year, assemble, paginate, tag_memo_key
@@ -103,9 +104,12 @@ def cached_markdown(state: BuildState) -> Callable[[str], str]:
     return render_cached
 
 
-def _assemble(config: Config, papers, state: BuildState, indexed: Callable[[Site], None] | None = None) -> Site:
-    site = assemble(config, papers, cached_markdown(state), tag_memo=state.tags, related_memo=state.related_memo(),
+def _assemble(config: Config, papers, state: BuildState, indexed: Callable[[Site], None] | None = None,
+              related: RelatedPapers | None = None) -> Site:
+    related = related or RelatedPapers(state.related)
+    site = assemble(config, papers, cached_markdown(state), tag_memo=state.tags, related=related,
                     cite_memo=state.citations, indexed=indexed, author_memo=state.authors, text_memo=state.texts)
+    state.related = related.memo
     # forget what no paper says any more
     bodies = {paper.body for paper in papers}
     forget_unused(state.markdown, bodies)
@@ -261,14 +265,25 @@ def _build(config: Config, out_dir: Path, state: BuildState, persistent: bool, s
     base_digest = global_digest(config, chain, statics)
     assets: dict[str, str] = {}  # static file -> fingerprinted name, filled once copy_static has written them
     env = make_environment(config, chain, assets, _compiled_templates(config.root) if persistent else None)
+    # Related papers: in a child from now on in a first build of a mid-sized archive (see related_job;
+    # smaller ones write the search index in this process, which loads NumPy for it anyway)
+    related, entries = None, _entries(config.papers_dir)
+    if (not state.outputs or state.global_digest != base_digest) and entries >= BACKGROUND_FROM and worth_a_child(entries):
+        related = RelatedPapers(state.related, fork=True)
     watch.lap("load cache, theme", "read content")
-    papers, content_changed = _read_content(config, state, while_parsing=lambda: _prepare_render(env))
+    try:
+        papers, content_changed = _read_content(config, state, while_parsing=lambda: _prepare_render(env))
+    except BaseException:
+        if related is not None:
+            related.cancel()
+        raise
     watch.lap("read content", "assemble")
     warm = state.out_dir == str(out_dir) and out_dir.is_dir() and bool(state.outputs)
     unchanged = not content_changed and not state.stale and state.global_digest == base_digest
     if warm and unchanged and _outputs_intact(out_dir, state):
         watch.lap("check output")
         return BuildResult(out_dir, len(papers), len(state.pages), 0, time.perf_counter() - started, tuple(watch.stages), changed=())
+    related = related or RelatedPapers(state.related)
     if state.global_digest != base_digest:
         state.tags.clear()  # tag rules may have changed
         state.paper_digests.clear()
@@ -298,11 +313,12 @@ def _build(config: Config, out_dir: Path, state: BuildState, persistent: bool, s
 
     def start_search(site: Site) -> None:  # once the indexes are made, beside related papers and all that follows
         nonlocal search
-        from . import related  # noqa: F401  (NumPy and SciPy, needed next: loaded once, not again in the child)
+        if not related.in_child:  # NumPy and SciPy, needed here next: loaded once, not again in the child
+            from .related import similar  # noqa: F401
         search = Background(lambda: write_search_index(site, target, previous=previous, overlay=warm, store=store), fork=forking)
 
     try:
-        site = _assemble(config, papers, state, indexed=start_search)
+        site = _assemble(config, papers, state, indexed=start_search, related=related)
         watch.lap("assemble (tags, related)", "find changed pages")
         assets.update(copy_static(config, chain, target))
         env.globals["search"] = search_globals(config)
@@ -363,7 +379,7 @@ def _build(config: Config, out_dir: Path, state: BuildState, persistent: bool, s
             _swap_in(target, out_dir)
         watch.lap("write output")
     except BaseException:
-        for job in (search, side, relinked, looked, content):
+        for job in (search, side, relinked, looked, content, related):
             if job is not None:
                 job.cancel()
         if content is not None:
@@ -382,6 +398,13 @@ def _build(config: Config, out_dir: Path, state: BuildState, persistent: bool, s
     watch.lap("save cache")
     return BuildResult(out_dir, len(site.papers), len(pages), len(dirty), time.perf_counter() - started, tuple(watch.stages),
                        site=site, env=env, changed=changed)
+
+
+def _entries(folder: Path) -> int:
+    try:
+        return len(os.listdir(folder))
+    except OSError:
+        return 0  # reading the content reports it
 
 
 def _compiled_templates(root: Path) -> Path | None:

@@ -64,17 +64,11 @@ class BuildState:
     pages: dict[str, str] = field(default_factory=dict)  # url -> digest of its inputs
     outputs: dict[str, Signature] = field(default_factory=dict)  # relative path -> signature when written
     paper_digests: dict[str, tuple[Paper, str]] = field(default_factory=dict)  # fingerprint.paper_digest's memo
-    related: dict | bytes = field(default_factory=dict)  # related.similar's memo (see related_memo)
+    related: dict | bytes = field(default_factory=dict)  # related.similar's memo, or its pickle (see related_job)
     citations: dict = field(default_factory=dict)  # citation.assign_cite_keys's memo
     extras: dict[str, str] = field(default_factory=dict)  # feed, sitemap, citation file -> sha1 of the bytes last written
     stale: bool = False  # a build read the content but did not finish: the next one checks every page
     mirror: str = ""  # token in the marker of the output's hard-linked mirror when this state may trust it (build.py)
-
-    def related_memo(self) -> dict:
-        """related.similar's memo, unpickled on first use."""
-        if isinstance(self.related, bytes):
-            self.related = pickle.loads(self.related)
-        return self.related
 
     def __getstate__(self) -> dict:
         """On disk the related papers' memo is the bytes of its own pickle: it holds NumPy and SciPy

@@ -10,7 +10,9 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import pickle
 import sys
+import threading
 import traceback
 from typing import Any, Callable
 
@@ -110,6 +112,11 @@ def _run_mapped(item: Any) -> Any:
     return _MAPPED(item)  # type: ignore[misc]
 
 
+def can_run_beside() -> bool:
+    """Whether a job can run in another process beside this one: with fork and a second core."""
+    return can_fork() and (os.cpu_count() or 1) >= 2
+
+
 class Background:
     """A job running in a forked child while this process goes on (the search index and the
     feeds and citations are written while the pages render). The child inherits everything
@@ -119,7 +126,7 @@ class Background:
     def __init__(self, job: Callable[[], Any], fork: bool = True) -> None:
         self._job: Callable[[], Any] | None = job
         self._process = None
-        if not fork or not can_fork() or (os.cpu_count() or 1) < 2:
+        if not (fork and can_run_beside()):
             return
         context = multiprocessing.get_context("fork")
         self._results, sender = context.Pipe(duplex=False)
@@ -166,3 +173,79 @@ def _run_background(job: Callable[[], Any], sender: Any) -> None:
         outcome = ("error", traceback.format_exc())
     sender.send(outcome)
     sender.close()
+
+
+class Standby:
+    """A job forked now that waits for its input: the child gets ready (`ready()`: loads what
+    the job needs) while this process works out that input, which `give` then hands over for the
+    child to run `job(input)`. Where no child is forked (see Background) everything runs here
+    when the result is asked for."""
+
+    def __init__(self, job: Callable[[Any], Any], ready: Callable[[], None] | None = None, fork: bool = True) -> None:
+        self._job, self._ready = job, ready
+        self._given: Any = None
+        self._sending: threading.Thread | None = None
+        self._background: Background | None = None
+        self._sender = None
+        if not (fork and can_run_beside()):
+            return
+        receiver, sender = multiprocessing.get_context("fork").Pipe(duplex=False)
+
+        def run() -> Any:
+            sender.close()  # the child's copy: if this process dies, the child sees the end of its input
+            if ready is not None:
+                ready()
+            return job(receiver.recv())
+
+        self._background = Background(run)
+        receiver.close()
+        self._sender = sender
+
+    def give(self, given: Any) -> None:
+        """Hand the input over. The child may still be getting ready: a thread writes it into the
+        pipe, so this process goes on meanwhile (result() waits for that thread)."""
+        if self._sender is None:
+            self._given = given
+            return
+        data, sender = pickle.dumps(given, protocol=pickle.HIGHEST_PROTOCOL), self._sender
+        self._sender = None
+
+        def send() -> None:
+            try:
+                sender.send_bytes(data)
+            except OSError:
+                pass  # the child is gone: result() says why
+            finally:
+                sender.close()
+
+        self._sending = threading.Thread(target=send, name="sitegen-standby-input", daemon=True)
+        self._sending.start()
+
+    def result(self) -> Any:
+        """Wait for the job (given its input first); its problems are raised here."""
+        if self._background is None:
+            if self._ready is not None:
+                self._ready()
+            return self._job(self._given)
+        if self._sender is not None:  # never given its input: the child sees its end and fails
+            self._sender.close()
+            self._sender = None
+        try:
+            return self._background.result()
+        finally:
+            self._joined()
+
+    def cancel(self) -> None:
+        """Stop the child (the build failed elsewhere)."""
+        if self._background is not None:
+            self._background.cancel()
+            if self._sender is not None:
+                self._sender.close()
+                self._sender = None
+            self._joined()
+
+    def _joined(self) -> None:
+        if self._sending is not None:
+            self._sending.join()
+            self._sending = None
+

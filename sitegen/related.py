@@ -29,6 +29,7 @@ import numpy as np
 import scipy.sparse as sparse
 
 from .parallel import can_fork
+from .related_job import PARALLEL_FROM, attach, documents
 
 COUNT = 5  # related papers shown per paper
 TITLE_WEIGHT = 2
@@ -40,7 +41,6 @@ KEEP_TERMS = 60  # heaviest terms per paper used for scoring
 MIN_SCORE = 0.02  # below this two papers have nothing worth showing in common
 LEVELS = (0.1, 0.2, 0.3, 0.5, 0.7, 0.9)  # score levels a row's top five are sought above (see _top)
 ROWS_PER_SLICE = 2048  # rows of the similarity matrix computed at once (bounds memory)
-PARALLEL_FROM = 2000  # papers from which the product is spread over processes
 _SCALE = 1_000_000  # scores compare at six decimals
 
 _PUNCTUATION = str.maketrans({char: " " for char in string.punctuation + "“”‘’–—…•·«»×′″"})
@@ -298,7 +298,9 @@ def _slice(rows: np.ndarray) -> tuple[list[list[int]], np.ndarray]:
 
 
 def _workers(n: int) -> int:
-    if n < PARALLEL_FROM or not can_fork():
+    """Processes for the product: from PARALLEL_FROM papers every core, but one in a background
+    process (a daemonic process may not start others: see related_job)."""
+    if n < PARALLEL_FROM or not can_fork() or multiprocessing.current_process().daemon:
         return 1
     return max(1, len(os.sched_getaffinity(0)))
 
@@ -395,6 +397,4 @@ def attach_related(views: Sequence, count: int = COUNT, memo: dict | None = None
     """Set `view.related` on every paper view: its `count` most similar papers, best first.
     `memo`: see `similar`."""
     ordered = sorted(views, key=lambda view: view.slug)
-    documents = [(view.title, view.paper.body, [tag.slug for tag in view.tags]) for view in ordered]
-    for view, neighbours in zip(ordered, similar(documents, count, memo)):
-        view.related = [ordered[index] for index in neighbours]
+    attach(ordered, similar(documents(ordered), count, memo))

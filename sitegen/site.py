@@ -16,6 +16,7 @@ from .collector import collector_paused
 from .config import Config
 from .mathml import html_text, title_html, title_text
 from .model import Paper, PaperDate
+from .related_job import RelatedPapers
 from .slugs import author_slug, normalise_author
 from .tagging import Tagger
 
@@ -235,11 +236,13 @@ class ViewMaker:
 
 
 def assemble(config: Config, papers: Sequence[Paper], render_markdown: Callable[[str], str],
-             tag_memo: dict[tuple, tuple[str, ...]] | None = None, related_memo: dict | None = None,
+             tag_memo: dict[tuple, tuple[str, ...]] | None = None, related: RelatedPapers | None = None,
              cite_memo: dict | None = None, indexed: Callable[[Site], None] | None = None,
              author_memo: dict[str, AuthorRef] | None = None, text_memo: dict[str, str] | None = None) -> Site:
     """Build the Site: a view per paper, every index, related papers and citation keys. The
-    memos (kept by the caller between builds) spare a rebuild the work whose inputs it has seen.
+    memos (kept by the caller between builds) spare a rebuild the work whose inputs it has seen;
+    so does `related`, which may work out the related papers in a child process (started by the
+    caller, with its memo; without, they are computed here without one).
     `indexed(site)` is called as soon as the indexes are made, before related papers and
     citation keys (build.py starts writing the search index then, in another process)."""
     make_view = ViewMaker(config, render_markdown, tag_memo, author_memo, text_memo)
@@ -247,10 +250,10 @@ def assemble(config: Config, papers: Sequence[Paper], render_markdown: Callable[
         site = index_site(config, [make_view(paper) for paper in papers])
     if indexed is not None:
         indexed(site)
-    from .related import attach_related  # NumPy and SciPy load only when a site is assembled
-
-    attach_related(site.papers, memo=related_memo)
-    assign_cite_keys(site.papers, memo=cite_memo)
+    related = related or RelatedPapers({})
+    related.start(site.papers)
+    assign_cite_keys(site.papers, memo=cite_memo)  # while the related papers are worked out
+    related.finish()
     return site
 
 

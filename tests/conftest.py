@@ -6,6 +6,10 @@ from pathlib import Path
 
 import pytest
 
+import sitegen.related  # noqa: F401  NumPy and SciPy, loaded once: builds in the tests work out related papers
+# in this process, as a second build in one process does (see related_job.worth_a_child; test_related_job.py
+# runs them in a child)
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 

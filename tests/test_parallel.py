@@ -82,3 +82,50 @@ def test_files_beside_the_templates_that_are_no_templates_do_not_stop_a_build(ma
     monkeypatch.setattr(parallel.os, "cpu_count", lambda: 2)
     result = build(load_config(root / "sitegen.yaml"))
     assert result.rendered == result.pages and (root / "public" / "papers" / "p1" / "index.html").is_file()
+
+
+def test_a_standby_job_gets_ready_before_its_input_and_runs_it_in_the_child(tmp_path: Path) -> None:
+    """The child runs `ready()` at once (here it writes a file) while this process works out the
+    input; `give` does not wait for the child to be ready; the result comes back from the child."""
+    marker = tmp_path / "ready"
+
+    def ready() -> None:
+        marker.write_text(str(os.getpid()))
+        time.sleep(0.5)
+
+    job = parallel.Standby(lambda given: (os.getpid(), [item * 2 for item in given]), ready=ready)
+    deadline = time.monotonic() + 10
+    while not marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    started = time.monotonic()
+    job.give(list(range(200_000)))  # more than a pipe holds: written by a thread while the child sleeps
+    assert time.monotonic() - started < 0.4
+    pid, doubled = job.result()
+    assert pid == int(marker.read_text()) != os.getpid()
+    assert doubled == [item * 2 for item in range(200_000)]
+
+
+def test_a_standby_job_without_a_child_runs_here_and_failures_are_raised() -> None:
+    here = parallel.Standby(lambda given: (os.getpid(), given + 1), fork=False)
+    here.give(41)
+    assert here.result() == (os.getpid(), 42)
+
+    def fail(given: int) -> None:
+        raise ValueError(f"no good: {given}")
+
+    failing = parallel.Standby(fail)
+    failing.give(7)
+    with pytest.raises(RuntimeError, match="no good: 7"):
+        failing.result()
+    never_given = parallel.Standby(lambda given: given)
+    with pytest.raises(RuntimeError, match="EOFError"):  # the child is told, instead of waiting for ever
+        never_given.result()
+
+
+def test_a_cancelled_standby_job_leaves_no_process() -> None:
+    import multiprocessing
+
+    job = parallel.Standby(lambda given: given, ready=lambda: time.sleep(30))
+    job.give(list(range(100_000)))
+    job.cancel()
+    assert multiprocessing.active_children() == []

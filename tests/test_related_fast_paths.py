@@ -48,7 +48,7 @@ def test_the_level_cascade_picks_what_the_plain_rule_picks() -> None:
 
 def kept(memo: dict) -> dict:
     """`memo` as the build cache gives it back: pickled with the build state, then loaded."""
-    return pickle.loads(pickle.dumps(BuildState(related=memo), protocol=pickle.HIGHEST_PROTOCOL)).related_memo()
+    return pickle.loads(pickle.loads(pickle.dumps(BuildState(related=memo), protocol=pickle.HIGHEST_PROTOCOL)).related)
 
 
 def assert_counted_afresh(memo: dict, documents: list) -> None:

@@ -1,0 +1,89 @@
+"""Related papers worked out in a child forked as a first build starts (related_job.py): the same
+answer and memo as in the build's own process, and the build's process never loads SciPy."""
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, paper_text
+from sitegen import parallel, related_job
+from sitegen.build import build, load_site
+from sitegen.buildstate import BuildState
+from sitegen.config import load_config
+from sitegen.model import ProblemsError
+
+pytestmark = pytest.mark.skipif(not parallel.can_run_beside(), reason="a child process needs fork and a second core")
+
+
+def answer(views) -> dict[str, list[str]]:
+    return {view.slug: [other.slug for other in view.related] for view in views}
+
+
+def test_the_child_gives_the_answer_and_the_memo_a_build_here_gives() -> None:
+    views = load_site(load_config(REPO / "sitegen.yaml")).papers
+    here, there = related_job.RelatedPapers({}), related_job.RelatedPapers({}, fork=True)
+    assert not here.in_child and there.in_child
+    here.start(views)
+    here.finish()
+    expected = answer(views)
+    there.start(views)
+    there.finish()
+    assert answer(views) == expected and len(expected) > 20
+    assert isinstance(there.memo, bytes) and isinstance(here.memo, dict)
+    assert pickle.loads(there.memo).keys() == here.memo.keys()
+    # the next build's child starts from the pickled memo: an unchanged archive computes nothing new
+    again = related_job.RelatedPapers(there.memo, fork=True)
+    again.start(views)
+    again.finish()
+    assert answer(views) == expected
+
+
+def tree(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+BUILD = """
+import sys
+from pathlib import Path
+import sitegen.build
+from sitegen.config import load_config
+sitegen.build.BACKGROUND_FROM = 1  # a child for the search index and one for related papers, whatever the size
+sitegen.build.build(load_config(Path(sys.argv[1]) / "sitegen.yaml"))
+print(sorted(name for name in ("scipy.sparse", "sitegen.related") if name in sys.modules))
+"""
+
+
+def test_a_first_build_in_a_fresh_process_leaves_scipy_to_the_child(make_site, tmp_path: Path) -> None:
+    """A first build of a mid-sized archive (here a small one, with the threshold lowered), as
+    `sitegen build` runs it: the related papers come from the child (the build's process never
+    imports SciPy), and the site is byte for byte the one a build that
+    computes them in its own process writes; so is the edit that follows, from the child's memo."""
+    papers = {f"p{n}": paper_text(f"Paper {n} on {'language models' if n % 2 else 'protein folding'}", date=f"2024-0{1 + n % 3}-1{n}",
+                                  body=f"An abstract about {'tokens and attention' if n % 2 else 'amino acids'} number {n}.\n")
+              for n in range(1, 10)}
+    root = make_site(papers)
+
+    def build_in_fresh_process() -> str:
+        return subprocess.run([sys.executable, "-c", BUILD, str(root)], capture_output=True, text=True, check=True, cwd=REPO).stdout
+
+    assert build_in_fresh_process().strip() == "[]"
+    build(load_config(root / "sitegen.yaml"), tmp_path / "here", state=BuildState())
+    assert tree(root / "public") == tree(tmp_path / "here")
+    (root / "content" / "papers" / "p3.md").write_text(paper_text("Paper 3 on protein folding now", date="2024-01-13"))
+    build_in_fresh_process()  # an edit: related papers in this process, from the memo the child left
+    build(load_config(root / "sitegen.yaml"), tmp_path / "edited", state=BuildState())
+    assert tree(root / "public") == tree(tmp_path / "edited")
+
+
+def test_a_build_that_fails_stops_the_child(make_site, monkeypatch) -> None:
+    root = make_site({"good": paper_text("Fine"), "bad": "---\ntitle: [unclosed\n---\nText.\n"})
+    monkeypatch.setattr("sitegen.build.worth_a_child", lambda papers: True)
+    with pytest.raises(ProblemsError):
+        build(load_config(root / "sitegen.yaml"))
+    assert multiprocessing.active_children() == []
