@@ -16,7 +16,7 @@ import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import jinja2
 
@@ -632,7 +632,7 @@ def _unchanged_output(out_dir: Path, state: BuildState, name: str) -> bool:
 
 
 def _merge_overlay(overlay: Path, out_dir: Path, state: BuildState, pages: set[str],
-                   relinked: Background | None = None, strays: set[str] = frozenset()) -> tuple[str, ...]:  # type: ignore[assignment]
+                   relinked: Background | None = None, strays: Iterable[str] = ()) -> tuple[str, ...]:
     """Put the overlay's files into the output (skipping identical ones) and delete the files the
     last build wrote that this build no longer produces (a deleted paper's page, an old index),
     and the `strays` no build wrote.
