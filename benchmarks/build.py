@@ -33,11 +33,12 @@ from corpus import compile_sitegen, make_corpus, set_aside  # noqa: E402
 def run_build(config: Path) -> tuple[float, float, str]:
     """One `sitegen build` in a fresh process: (wall seconds, CPU seconds of it and every process
     it started, its output). The CPU time tells a slower machine (the same CPU time, more wall
-    time: other tenants) from slower code (more CPU time). Files written before it (the generated corpus, the
-    last run's output) are flushed to disk first, untimed: on this project's machine (ext4
-    without a journal) the kernel steps over each inode freed in the last 5 s, or in the last 5
-    minutes while its table block is not yet written back, before it reuses one (see
-    corpus.set_aside), so a build right after others' writes and deletions would pay for them."""
+    time: other tenants) from slower code (more CPU time). Files written before it (the
+    generated corpus, the last run's output) are flushed to disk first, untimed: on this
+    project's machine (ext4 without a journal) the kernel steps over each inode freed in the
+    last minute, or in the last six while its table block is not yet written back, before it
+    reuses one (see corpus.set_aside), so a build right after others' writes and deletions would
+    pay for them."""
     os.sync()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()

@@ -39,9 +39,11 @@ _SET_ASIDE = itertools.count()
 def set_aside(path: Path) -> None:
     """Move a previous run's output or cache out of the way instead of deleting it: on this
     project's machine (ext4 without a journal) a new file's inode is picked after checking each
-    free one freed in the last 5 s, or in the last 5 minutes while its table block is not yet
-    written back, so creating files after deleting tens of thousands is up to seven times as
-    slow, which would time the benchmark's own cleanup, not the tool.
+    free one freed in the last minute, or in the last six while its table block is not yet
+    written back (Linux's ext4 `recently_deleted`), so creating files after deleting tens of
+    thousands is up to seven times as slow, which would time the benchmark's own cleanup, not
+    the tool. (The same holds after the last benchmark's temporary folder is deleted: let a
+    minute pass after `sync` between benchmarks.)
     The moved folders stay in `.set-aside/` beside the site, inside the benchmark's temporary
     folder, and go when it does, after every timing."""
     if path.exists() or path.is_symlink():
