@@ -408,6 +408,10 @@ def run() -> NoReturn:
     of 10,000 papers leaves millions of objects that Python would free one by one (0.4 s) just
     before the process ends anyway; every file the command wrote is closed by then, and its
     worker processes have been waited for."""
+    # NumPy's OpenBLAS starts a thread per core as it loads, which spins for some 0.14 s of CPU in
+    # every process that loads NumPy (the build's own, its search index's, its related papers'),
+    # on the cores the build renders with; sitegen's NumPy and SciPy work never calls BLAS.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     code = main()
     for stream in (sys.stdout, sys.stderr):
         try:

@@ -1,6 +1,7 @@
 """The command line behaves like the tools people know: help, version, exit codes, no tracebacks."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -67,3 +68,29 @@ def test_build_refuses_to_replace_the_site_folder(tmp_path: Path) -> None:
     assert main(["new", str(tmp_path)]) == 0
     assert main(["build", "--config", str(tmp_path / "sitegen.yaml"), "--out", str(tmp_path)]) == 1
     assert (tmp_path / "sitegen.yaml").is_file()
+
+
+NUMPY_THREADS = """
+import os, sitegen.cli as cli
+def main():
+    import numpy  # what a build's processes load for the search index and related papers
+    print(len(os.listdir("/proc/self/task")), os.environ["OPENBLAS_NUM_THREADS"])
+    return 0
+cli.main = main
+cli.run()
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="counts threads in Linux's /proc")
+@pytest.mark.parametrize("given", [None, "3"])
+def test_the_command_loads_numpy_without_blas_threads_unless_told(given: str | None) -> None:
+    """OpenBLAS starts a spinning thread per core as NumPy loads (sitegen never calls BLAS): the
+    `sitegen` command asks for none, unless OPENBLAS_NUM_THREADS says otherwise."""
+    env = {name: value for name, value in os.environ.items() if name != "OPENBLAS_NUM_THREADS"}
+    if given is not None:
+        env["OPENBLAS_NUM_THREADS"] = given
+    threads, setting = subprocess.run([sys.executable, "-c", NUMPY_THREADS], capture_output=True, text=True, env=env,
+                                      check=True).stdout.split()
+    assert setting == (given or "1")
+    if given is None:
+        assert threads == "1"
