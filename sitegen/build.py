@@ -562,22 +562,28 @@ def _relative(url: str) -> str:
 def _scan_outputs(out_dir: Path, known: dict[str, Signature]) -> dict[str, Signature]:
     """Every file under out_dir (relative path) -> its signature, looked up unless `known`."""
     found: dict[str, Signature] = {}
-    folders = [("", str(out_dir))]
-    while folders:
-        relative, folder = folders.pop()
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                name = relative + entry.name
-                if entry.is_dir(follow_symlinks=False):
-                    folders.append((name + "/", entry.path))
-                elif name in known:
-                    found[name] = known[name]
-                else:
-                    try:
-                        found[name] = stat_signature(entry.stat())
-                    except OSError:
-                        continue
+    for name, entry in _files_under(out_dir):
+        if name in known:
+            found[name] = known[name]
+        else:
+            try:
+                found[name] = stat_signature(entry.stat())
+            except OSError:
+                continue
     return found
+
+
+def _files_under(folder: Path) -> Iterator[tuple[str, os.DirEntry]]:
+    """Every file under `folder` (not following links to folders), with its path relative to it."""
+    folders = [("", str(folder))]
+    while folders:
+        relative, path = folders.pop()
+        with os.scandir(path) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append((relative + entry.name + "/", entry.path))
+                else:
+                    yield relative + entry.name, entry
 
 
 def _record_outputs(out_dir: Path, state: BuildState, names: set[str]) -> None:
@@ -600,23 +606,16 @@ def _look_over_output(out_dir: Path, state: BuildState) -> tuple[set[str], set[s
     them, and the files it did not write (put there by hand; a first build would not have them)."""
     outputs = state.outputs
     altered, strays, seen = set(), set(), set()
-    folders = [("", str(out_dir))]
-    while folders:
-        relative, folder = folders.pop()
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                name = relative + entry.name
-                if entry.is_dir(follow_symlinks=False):
-                    folders.append((name + "/", entry.path))
-                elif name not in outputs:
-                    strays.add(name)
-                else:
-                    seen.add(name)
-                    try:
-                        if stat_signature(entry.stat()) != outputs[name]:
-                            altered.add(name)
-                    except OSError:
-                        altered.add(name)
+    for name, entry in _files_under(out_dir):
+        if name not in outputs:
+            strays.add(name)
+            continue
+        seen.add(name)
+        try:
+            if stat_signature(entry.stat()) != outputs[name]:
+                altered.add(name)
+        except OSError:
+            altered.add(name)
     return altered | (outputs.keys() - seen), strays
 
 

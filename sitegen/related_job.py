@@ -21,7 +21,8 @@ Documents = list[tuple[str, str, list[str]]]
 class RelatedPapers:
     """`start(views)` hands the papers over, `finish()` sets every view's `related` (see
     related.similar) and leaves the updated memo in `memo` (a dict, or its pickle if it was made
-    in the child: BuildState takes either)."""
+    in the child: BuildState takes either). With `fork`, the child is forked at once (where a
+    second core and fork are available; see worth_a_child); without, all runs in `finish()`."""
 
     def __init__(self, memo: dict | bytes, fork: bool = False) -> None:
         forked = self.in_child = fork and can_run_beside()
