@@ -265,11 +265,14 @@ def _build(config: Config, out_dir: Path, state: BuildState, persistent: bool, s
     base_digest = global_digest(config, chain, statics)
     assets: dict[str, str] = {}  # static file -> fingerprinted name, filled once copy_static has written them
     env = make_environment(config, chain, assets, _compiled_templates(config.root) if persistent else None)
-    # Related papers: in a child from now on in a first build of a mid-sized archive (see related_job;
-    # smaller ones write the search index in this process, which loads NumPy for it anyway)
-    related, entries = None, _entries(config.papers_dir)
-    if (not state.outputs or state.global_digest != base_digest) and entries >= BACKGROUND_FROM and worth_a_child(entries):
-        related = RelatedPapers(state.related, fork=True)
+    # Related papers: in a child from now on in a first `sitegen build` of a mid-sized archive (see
+    # related_job; smaller ones write the search index in this process, which loads NumPy for it
+    # anyway, and `sitegen serve` keeps SciPy loaded for the builds it forks after each save)
+    related = None
+    if persistent and (not state.outputs or state.global_digest != base_digest):
+        entries = _entries(config.papers_dir)
+        if entries >= BACKGROUND_FROM and worth_a_child(entries):
+            related = RelatedPapers(state.related, fork=True)
     watch.lap("load cache, theme", "read content")
     try:
         papers, content_changed = _read_content(config, state, while_parsing=lambda: _prepare_render(env))

@@ -1,11 +1,12 @@
-"""Related papers worked out beside the build: a first build of a mid-sized archive (1,000 to
-2,000 papers) forks a child as it starts, which loads NumPy, SciPy and the last build's memo
+"""Related papers worked out beside the build: a first `sitegen build` of a mid-sized archive
+(1,000 to 2,000 papers) forks a child as it starts, which loads NumPy, SciPy and the last build's memo
 (0.3 s, a sixth of such a build) while this process reads the papers and makes their views. It
 is sent each paper's title, text and tags and sends back the answer and the new memo, pickled:
 this process never loads SciPy. Other builds compute them in this process: a larger archive's
 product wants both cores (see related.py), a smaller one's search index is written in this
-process, which loads NumPy for it anyway, and in later builds the build's other processes keep
-the cores busy: a child would only add its own loading.
+process, which loads NumPy for it anyway, in later builds the build's other processes keep the
+cores busy (a child would only add its own loading), and `sitegen serve` keeps SciPy loaded for
+the full builds it forks after each save.
 """
 from __future__ import annotations
 

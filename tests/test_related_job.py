@@ -87,3 +87,20 @@ def test_a_build_that_fails_stops_the_child(make_site, monkeypatch) -> None:
     with pytest.raises(ProblemsError):
         build(load_config(root / "sitegen.yaml"))
     assert multiprocessing.active_children() == []
+
+
+def test_a_build_given_its_state_computes_related_papers_here(make_site, monkeypatch) -> None:
+    """`sitegen serve` passes its state and forks a full build after each save: SciPy, loaded by
+    its first build, is inherited by those, so no build of serve's starts a child for it."""
+    import sitegen.build as build_module
+
+    root = make_site({f"p{n}": paper_text(f"Paper {n}") for n in range(3)})
+    monkeypatch.setattr(build_module, "worth_a_child", lambda papers: True)
+    monkeypatch.setattr(build_module, "BACKGROUND_FROM", 1)
+    made = []
+    monkeypatch.setattr(build_module, "RelatedPapers", lambda memo, fork=False: made.append(fork) or related_job.RelatedPapers(memo, fork))
+    build(load_config(root / "sitegen.yaml"), state=BuildState())
+    assert made == [False]
+    build(load_config(root / "sitegen.yaml"), root / "cold")  # `sitegen build`: from the cache, which is empty
+    assert made == [False, True]
+
