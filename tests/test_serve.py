@@ -292,7 +292,7 @@ def test_an_open_page_reloads_itself_after_an_edit(browser, server: Server, site
     while not events.next("reload")["followup"]:  # the quick update, then the full build behind it: two reloads
         pass
     events.close()
-    page.wait_for_function("document.querySelector('h1').textContent.includes('Edited in place')", timeout=15000)
+    page.wait_for_function("document.querySelector('h1')?.textContent.includes('Edited in place')", timeout=15000)
     assert evaluate_settled(page, "window.__marker") is None  # it was a real reload
     save(site / "static" / "style.css", "h1 { color: rgb(1, 2, 3); }\n")
     page.wait_for_function("getComputedStyle(document.querySelector('h1')).color === 'rgb(1, 2, 3)'", timeout=15000)
@@ -322,7 +322,7 @@ def test_a_page_the_edit_does_not_touch_is_left_alone(browser, server: Server, s
     target.with_name("paper-1.md.tmp").replace(target)  # as editors save: never half a file
     change = events.next("reload")
     assert "/papers/paper-1/" in change["paths"] and "/search/" not in change["paths"]
-    shown.wait_for_function("document.querySelector('h1').textContent.includes('Edited quietly')", timeout=15000)
+    shown.wait_for_function("document.querySelector('h1')?.textContent.includes('Edited quietly')", timeout=15000)
     while not change["followup"]:  # the full build that completes the update
         change = events.next("reload", timeout=60)
     assert other.evaluate("window.__marker") == "before"  # the search page never reloaded
