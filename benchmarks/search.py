@@ -33,7 +33,6 @@ import corpus  # noqa: E402
 from sitegen.build import copy_static, iter_pages, output_file  # noqa: E402
 from sitegen.config import load_config  # noqa: E402
 from sitegen.markdown import render_markdown  # noqa: E402
-from sitegen.mathml import html_text  # noqa: E402
 from sitegen.render import make_environment, render_page  # noqa: E402
 from sitegen.search import write_search_index  # noqa: E402
 from sitegen.search_text import clear_caches  # noqa: E402
@@ -74,7 +73,6 @@ def search_site(root: Path, count: int, extra=()) -> tuple[Path, float]:
     out.mkdir(parents=True)
     env = make_environment(config, chain, copy_static(config, chain, out))
     clear_caches()
-    html_text.cache_clear()  # abstracts' text, shared with JSON-LD
     started = time.perf_counter()
     env.globals["search"] = write_search_index(site, out)
     seconds = time.perf_counter() - started

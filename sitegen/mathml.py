@@ -324,9 +324,8 @@ def math_as_text(html: str) -> str:
 _TAG = re.compile(r"<[^>]+>")
 
 
-@lru_cache(maxsize=1 << 14)
 def html_text(html: str) -> str:
     """The text of rendered HTML, math in its plain-text form, whitespace collapsed. Summaries,
     search and JSON-LD all read every abstract this way: a paper's view holds it as
-    `abstract_text`, kept in the build cache (site.ViewMaker)."""
+    `abstract_text`, kept in the build cache (site.ViewMaker), so it is not memoised here."""
     return " ".join(unescape(_TAG.sub(" ", math_as_text(html))).split())

@@ -73,11 +73,6 @@ def scholar_date(date: Any) -> str | None:
     return f"{date.year:04d}"
 
 
-def abstract_text(view: Any) -> str:
-    """The whole abstract (and notes) as plain text, math in its plain-text form."""
-    return view.abstract_text
-
-
 def _bib_details(view: Any) -> tuple[str | None, dict[str, str]]:
     """(entry type, fields) from the paper's BibTeX entry, overlaid with front-matter keys."""
     original = original_fields(view.paper)
@@ -179,7 +174,7 @@ def json_ld(view: Any, urls: _Urls) -> dict:
         data["author"] = [{"@type": "Person", "name": author.name, "url": urls.best(author.url)} for author in view.authors]
     if view.date is not None:
         data["datePublished"] = str(view.date)
-    abstract = abstract_text(view)
+    abstract = view.abstract_text  # the whole abstract (and notes) as plain text, math as text
     if abstract:
         data["abstract"] = abstract
     keywords = [tag.name for tag in view.tags] + [k for k in view.paper.extra.get("keywords", []) or [] if isinstance(k, str)]
