@@ -12,27 +12,22 @@ import hashlib
 import marshal
 from typing import Any
 
-from markupsafe import Markup
-
 from .model import Paper, PaperDate
 from .site import Group, Pagination, PaperView
 
 
-# What a view takes from the rest of the site; everything else derives from its paper alone
-# (and the settings, which the global digest covers).
-SITE_DERIVED = ("authors", "related", "cite_key")  # in this order in _site_parts
-
-
 def paper_digest(view: PaperView, memo: dict[str, tuple[Any, str]] | None = None) -> str:
     """Everything of a paper a template can show: the stored paper and what the build derived.
-    Papers it points at (related papers) count by their URL, title and date. `memo` (slug ->
-    (paper, digest of the parts derived from the paper alone)) is kept between builds with the
+    The rest of the view (rendered abstract, tags, links, summary) follows from the paper alone
+    under one global digest, so the paper stands for it (hashing the view's own copies of the
+    abstract cost four times as much). Papers it points at (related papers) count by their URL,
+    title and date. `memo` (slug -> (paper, digest of the paper)) is kept between builds with the
     same global digest, so an unchanged paper's abstract is not hashed again."""
     digest = view.__dict__.get("_digest")
     if digest is None:
         own = memo.get(view.paper.slug) if memo is not None else None
         if own is None or (own[0] is not view.paper and own[0] != view.paper):
-            own = (view.paper, _hash([_shallow(value) for key, value in view.__dict__.items() if key not in SITE_DERIVED and key not in _PRIVATE]))
+            own = (view.paper, _hash(_paper_form(view.paper)))
             if memo is not None:
                 memo[view.paper.slug] = own
         digest = view.__dict__["_digest"] = _hash((own[1], _site_parts(view)))
@@ -40,12 +35,9 @@ def paper_digest(view: PaperView, memo: dict[str, tuple[Any, str]] | None = None
 
 
 def _site_parts(view: PaperView) -> tuple:
-    """What paper_digest takes from the rest of the site (SITE_DERIVED) as plain tuples, built
-    for every paper in every build, so without the generic _shallow."""
+    """What paper_digest takes from the rest of the site (authors as the site names them, related
+    papers, the cite key) as plain tuples, built for every paper in every build."""
     return tuple(map(_record, view.authors)), tuple(map(_ref, view.related)), view.cite_key
-
-
-_PRIVATE = ("_digest", "_ref")  # what paper_digest and _shallow keep in a view's __dict__
 
 
 def paper_digest_parts(view: PaperView, memo: dict[str, tuple[Any, str]]) -> tuple[str, str]:
@@ -88,24 +80,9 @@ def _record(item: Any) -> tuple:
     return (type(item).__name__, *vars(item).values())
 
 
-def _shallow(value: Any) -> Any:
-    """A view's field in a marshal-able form: its paper and rendered HTML marked by type, papers
-    it points at by URL, title and date, and small records (author, tag, link references) as
-    tuples. (Were one field left to repr, the whole view would be: five times the cost.)"""
-    kind = type(value)
-    if kind is Paper:
-        return ("Paper", *[_record(item) if type(item) is PaperDate else item for item in vars(value).values()])
-    if kind is Markup:
-        return ("Markup", str(value))
-    if isinstance(value, PaperView):
-        return _ref(value)
-    if isinstance(value, (list, tuple)) and value:
-        first = value[0]
-        if isinstance(first, PaperView):
-            return tuple(map(_ref, value))
-        if dataclasses.is_dataclass(first) and type(first).__dataclass_params__.frozen:  # type: ignore[attr-defined]
-            return tuple(map(_record, value))
-    return value
+def _paper_form(paper: Paper) -> tuple:
+    """A paper in a marshal-able form: its fields, its date as a tuple."""
+    return ("Paper", *[_record(item) if type(item) is PaperDate else item for item in vars(paper).values()])
 
 
 def _plain(value: Any, seen: dict[int, Any]) -> Any:

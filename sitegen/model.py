@@ -4,6 +4,7 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, Mapping
 
 _DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
@@ -54,12 +55,17 @@ class PaperDate:
         return (self.year, self.month or 0, self.day or 0)
 
     def __str__(self) -> str:
-        text = f"{self.year:04d}"
-        if self.month is not None:
-            text += f"-{self.month:02d}"
-        if self.day is not None:
-            text += f"-{self.day:02d}"
-        return text
+        return _date_text(self.year, self.month, self.day)
+
+
+@cache  # a paper page writes its date and its related papers' a dozen times; an archive has few dates
+def _date_text(year: int, month: int | None, day: int | None) -> str:
+    text = f"{year:04d}"
+    if month is not None:
+        text += f"-{month:02d}"
+    if day is not None:
+        text += f"-{day:02d}"
+    return text
 
 
 @dataclass(frozen=True)
