@@ -94,6 +94,7 @@ def stat_signature(stat: os.stat_result) -> Signature:
 
 Entry = tuple[Signature | None, Paper | None, list[Problem], bytes]  # signature, paper, problems, digest of the text
 PARALLEL_READ_FROM = 2000  # files to parse: below this, forked readers cost more than they save
+READ_CHUNK = 250  # files a forked reader parses at a time
 
 
 def read_papers(folder: Path, state: BuildState, render_markdown: Callable[[str], str] | None = None,
@@ -162,8 +163,11 @@ def _parse_files(folder: Path, names: list[str], signatures: dict[str, Signature
     workers = min(os.cpu_count() or 1, 2 if len(names) >= PARALLEL_READ_FROM else 1)
     if workers < 2 or not can_fork():
         return {name: parse(name) for name in names}
-    halves = [names[start::workers] for start in range(workers)]
-    return dict(pair for part in map_forked(lambda half: [(name, parse(name)) for name in half], halves, while_parsing) for pair in part)
+    # in chunks the readers take in turn: each chunk's papers come back (and are unpickled here)
+    # while the readers go on, not all at once at the end, with both cores waiting
+    chunks = [names[start:start + READ_CHUNK] for start in range(0, len(names), READ_CHUNK)]
+    parts = map_forked(lambda chunk: [(name, parse(name)) for name in chunk], chunks, while_parsing, processes=workers)
+    return dict(pair for part in parts for pair in part)
 
 
 def text_digest(text: str) -> bytes:

@@ -90,15 +90,17 @@ def render_all(count: int, render_one: Callable[[int], None], workers: int,
 _MAPPED: Callable[[Any], Any] | None = None  # the function of the current map_forked call, for its workers
 
 
-def map_forked(function: Callable[[Any], Any], items: list[Any], meanwhile: Callable[[], None] | None = None) -> list[Any]:
-    """[function(item) for item in items], each call in its own forked process (the function
-    and what it needs are inherited; only the items and the results are pickled). `meanwhile()`
-    runs in this process while they work."""
+def map_forked(function: Callable[[Any], Any], items: list[Any], meanwhile: Callable[[], None] | None = None,
+               processes: int | None = None) -> list[Any]:
+    """[function(item) for item in items] on `processes` forked processes (default: one per
+    item), which take the items in turn (the function and what it needs are inherited; only the
+    items and the results are pickled, each result as soon as it is ready). `meanwhile()` runs
+    in this process while they work."""
     global _MAPPED
     _MAPPED = function
     gc.freeze()
     try:
-        with multiprocessing.get_context("fork").Pool(len(items)) as pool:
+        with multiprocessing.get_context("fork").Pool(processes or len(items)) as pool:
             pending = pool.map_async(_run_mapped, items, chunksize=1)
             if meanwhile is not None:
                 meanwhile()

@@ -330,11 +330,12 @@ def test_files_read_by_forked_readers_are_those_one_process_reads(root: Path, mo
     monkeypatch.setattr(buildstate, "PARALLEL_READ_FROM", 1)
     monkeypatch.setattr(buildstate.os, "cpu_count", lambda: 2)
     forks: list[int] = []
-    monkeypatch.setattr(buildstate, "map_forked",
-                        lambda function, items, meanwhile: forks.append(len(items)) or map_forked(function, items, meanwhile))
+    monkeypatch.setattr(buildstate, "READ_CHUNK", 3)
+    monkeypatch.setattr(buildstate, "map_forked", lambda function, items, meanwhile, processes:
+                        forks.append((len(items), processes)) or map_forked(function, items, meanwhile, processes))
     forked = BuildState()
     found = buildstate.read_papers(root / "content" / "papers", forked, render_markdown, lambda: waited.append(os.getpid()))
-    assert forks == [2]  # read by two forked readers
+    assert forks == [(3, 2)]  # nine files in chunks of three, read by two forked readers
     assert waited == [os.getpid()]
     assert found == expected and len(found[0]) == 8 and found[1][0].path.endswith("broken.md")
     assert forked.files == alone.files and forked.markdown == alone.markdown == {"An abstract.\n": "<p>An abstract.</p>\n"}
