@@ -33,6 +33,7 @@ from .model import Problem, ProblemsError
 from .parallel import Background, render_all, worker_count
 from .related_job import RelatedPapers, worth_a_child
 from .render import compile_templates, make_environment, render_page
+from .rootfiles import clashes, extra_files, extras_digest
 from .search import index_files, search_globals, write_search_index
 from .site import Group, Month, PaperView, Site, Year, assemble, paginate, tag_memo_key
 from .textfiles import write_text_atomic
@@ -263,6 +264,8 @@ def _build(config: Config, out_dir: Path, state: BuildState, persistent: bool, s
     chain = resolve_theme(config.root, config.theme, config.theme_options, str(config.root / "sitegen.yaml"))
     statics = static_files(config.root, chain)
     base_digest = global_digest(config, chain, statics)
+    root_files = extra_files(config.root)  # published at the output's root as they are (rootfiles.py)
+    root_digest = extras_digest(root_files)
     assets: dict[str, str] = {}  # static file -> fingerprinted name, filled once copy_static has written them
     env = make_environment(config, chain, assets, _compiled_templates(config.root) if persistent else None)
     # Related papers: in a child from now on in a first `sitegen build` of a mid-sized archive (see
@@ -282,7 +285,7 @@ def _build(config: Config, out_dir: Path, state: BuildState, persistent: bool, s
         raise
     watch.lap("read content", "assemble")
     warm = state.out_dir == str(out_dir) and out_dir.is_dir() and bool(state.outputs)
-    unchanged = not content_changed and not state.stale and state.global_digest == base_digest
+    unchanged = not content_changed and not state.stale and state.global_digest == base_digest and state.root_files == root_digest
     if warm and unchanged and _outputs_intact(out_dir, state):
         watch.lap("check output")
         return BuildResult(out_dir, len(papers), len(state.pages), 0, time.perf_counter() - started, tuple(watch.stages), changed=())
@@ -368,6 +371,8 @@ def _build(config: Config, out_dir: Path, state: BuildState, persistent: bool, s
         watch.lap("search index, feeds, citations (beside the render)", "write output")
         kept = index_files(target) if warm else set()  # search files, left in out_dir when unchanged
         expected = {_relative(url) for url in page_urls} | set(extras) | kept
+        if root_files:
+            _write_root_files(root_files, target, expected, written)
         if committing is not None:
             committing()
         if warm:
@@ -394,6 +399,7 @@ def _build(config: Config, out_dir: Path, state: BuildState, persistent: bool, s
         shutil.rmtree(target, ignore_errors=True)
         raise
     state.out_dir, state.global_digest, state.pages, state.extras, state.stale = str(out_dir), base_digest, digests, extras, False
+    state.root_files = root_digest
     if not warm:
         state.outputs = _scan_outputs(out_dir, written)
     if persistent:
@@ -457,6 +463,19 @@ def _write_side_files(site: Site, target: Path, page_urls: list[str], previous: 
             continue
         written[relative] = _write_new(os.path.join(folder, relative), data, made)
     return digests, written
+
+
+def _write_root_files(files: dict[str, Path], target: Path, expected: set[str], written: dict[str, Signature]) -> None:
+    """Write the site's extra files into `target` (the build's output or overlay) and add them to
+    `expected`; ProblemsError, before anything is published, if one would replace a file the
+    build writes."""
+    problems = clashes(files, expected, target)
+    if problems:
+        raise ProblemsError(problems)
+    made: set[str] = set()
+    for name, path in files.items():
+        written[name] = _write_new(os.path.join(target, name), path.read_bytes(), made)
+    expected.update(files)
 
 
 def _write_new(path: str, data: bytes, made: set[str]) -> Signature:

@@ -346,7 +346,7 @@ def make_parser() -> argparse.ArgumentParser:
     _add_config(enr)
     enr.set_defaults(run=cmd_enrich)
 
-    bld = verbs.add_parser("build", help="render the site into public/", description="Render the site. A failed build leaves the previous output untouched. The output holds only what the build writes: a file put there by hand goes at the next build that changes the site (put extra files in the site's static/ folder).")
+    bld = verbs.add_parser("build", help="render the site into public/", description="Render the site. A failed build leaves the previous output untouched. The output holds only what the build writes: a file put there by hand goes at the next build that changes the site: files to publish at the site's root (CNAME, _headers, .well-known/) go in the site's extra/ folder, others in static/.")
     bld.add_argument("--out", "-o", type=Path, help="output folder (default: output_dir of the settings, public/)")
     bld.add_argument("--base-url", help="override base_url, e.g. https://user.github.io/repo/")
     bld.add_argument("--theme", help="build with this theme instead of the one in the settings")

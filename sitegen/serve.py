@@ -116,11 +116,11 @@ class Preview:
                 self.state.rebuilt(False, None if data["changed"] is None else self._served(page_urls(data["changed"])), followup=True)
 
     def watched(self) -> tuple[list[Path], list[Path]]:
-        """Folders and files whose changes rebuild: content, the site's templates, static files and
-        themes, every theme folder in use (bundled ones included), and sitegen.yaml."""
+        """Folders and files whose changes rebuild: content, the site's templates, static and extra
+        files and themes, every theme folder in use (bundled ones included), and sitegen.yaml."""
         config_file = self.options.config_file.resolve()
         root = config_file.parent
-        folders = [root / "content", root / "templates", root / "static", root / "themes"]
+        folders = [root / "content", root / "templates", root / "static", root / "extra", root / "themes"]
         if self.config is not None:
             folders.append(self.config.content_dir)
             try:

@@ -61,6 +61,7 @@ ENTRIES: tuple[Entry, ...] = (
     _entry("no-papers-folder", r"^no such folder: put papers in "),
     _entry("refusing-to-build-into-this-folder", r"^refusing to build into this folder"),
     _entry("another-build-is-running", r"^another sitegen build of this site is running"),
+    _entry("an-extra-file-clashes-with-the-builds-own", r"^the build writes /.* itself; an extra file may not replace it"),
     _entry("a-site-already-exists-here", r"^a site already exists here"),
     _entry("no-feeds-no-sitemap", r"^base_url '[^']*' has no host, so the build writes no feeds"),
     _entry("port-in-use", r"^port \d+ on \S+ is in use"),

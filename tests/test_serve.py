@@ -161,6 +161,18 @@ def test_a_stylesheet_change_is_a_css_only_reload(server: Server, site: Path) ->
     events.close()
 
 
+def test_an_extra_file_is_served_at_the_root_and_follows_its_saves(server: Server, site: Path) -> None:
+    events = Events(server.url)
+    events.next("hello")
+    save(site / "extra" / "CNAME", "papers.example.org\n")  # a new folder: watched from now on
+    events.next("reload")
+    assert server.get("/CNAME")[2] == b"papers.example.org\n"
+    save(site / "extra" / "CNAME", "archive.example.org\n")
+    events.next("reload")
+    assert server.get("/CNAME")[2] == b"archive.example.org\n"
+    events.close()
+
+
 def test_a_deleted_paper_disappears_and_an_added_one_appears(server: Server, site: Path) -> None:
     events = Events(server.url)
     events.next("hello")
