@@ -1,6 +1,7 @@
 """Shared fixtures: the repository, the shared corpus (skipped when absent) and tiny sites."""
 from __future__ import annotations
 
+import hashlib
 import textwrap
 from pathlib import Path
 
@@ -26,6 +27,22 @@ def paper_text(title: str = "A paper", date: str = "2024-05-01", body: str = "An
     lines = [f"title: {title!r}" if ":" in title else f"title: {title}", f"date: {date}"]
     lines += [f"{key}: {value}" for key, value in fields.items()]
     return "---\n" + "\n".join(lines) + "\n---\n" + body
+
+
+def tree(folder: Path) -> dict[str, str]:
+    """Every file under `folder` (relative path) -> sha256 of its bytes: outputs compare byte for byte."""
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def cold_tree(root: Path, tmp_path: Path) -> dict[str, str]:
+    """tree() of what a first build of the site as it is now writes (into tmp_path/cold, without the cache)."""
+    from sitegen.build import build
+    from sitegen.buildstate import BuildState
+    from sitegen.config import load_config
+
+    out = tmp_path / "cold"
+    build(load_config(root / "sitegen.yaml"), out, state=BuildState())
+    return tree(out)
 
 
 @pytest.fixture

@@ -1,12 +1,11 @@
 """The site's extra/ folder is published at the output's root as it is (rootfiles.py)."""
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import pytest
 
-from conftest import paper_text
+from conftest import cold_tree, paper_text, tree
 from sitegen.build import build
 from sitegen.buildstate import BuildState
 from sitegen.config import load_config
@@ -14,11 +13,6 @@ from sitegen.model import ProblemsError
 from sitegen.troubleshooting import anchor_for
 
 SETTINGS = "title: Extras\nbase_url: https://example.org/lab/\n"
-
-
-def tree(folder: Path) -> dict[str, str]:
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def put(root: Path, name: str, data: bytes) -> None:
@@ -29,12 +23,6 @@ def put(root: Path, name: str, data: bytes) -> None:
 
 def build_site(root: Path):
     return build(load_config(root / "sitegen.yaml"))
-
-
-def cold_tree(root: Path, tmp_path: Path) -> dict[str, str]:
-    out = tmp_path / "cold"
-    build(load_config(root / "sitegen.yaml"), out, state=BuildState())
-    return tree(out)
 
 
 @pytest.fixture

@@ -1,14 +1,13 @@
 """Rebuilds render only what changed, and always produce what a first build would."""
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 from pathlib import Path
 
 import pytest
 
-from conftest import paper_text
+from conftest import cold_tree, paper_text, tree
 from sitegen.build import build
 from sitegen.buildstate import CACHE_DIR, STATE_FILE, BuildState, load_state
 from sitegen.config import load_config
@@ -21,16 +20,6 @@ SETTINGS = "title: Incremental\nbase_url: https://example.org/lab/\nper_page: 3\
 def papers() -> dict[str, str]:
     return {f"p{n}": paper_text(f"Paper {n}" + (" on language models" if n % 2 else ""), date=f"2024-0{1 + n % 3}-1{n}",
                                 authors=f"[Author {n % 3}, Shared Person]") for n in range(1, 9)}
-
-
-def tree(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
-def cold(root: Path, tmp_path: Path) -> dict[str, str]:
-    out = tmp_path / "cold"
-    build(load_config(root / "sitegen.yaml"), out, state=BuildState())
-    return tree(out)
 
 
 @pytest.fixture
@@ -57,7 +46,7 @@ def test_one_edit_renders_only_the_pages_that_show_the_paper(root: Path, tmp_pat
     result = rebuild(root)
     assert 0 < result.rendered < result.pages / 2
     assert "A revised abstract." in (root / "public" / "papers" / "p8" / "index.html").read_text()
-    assert tree(root / "public") == cold(root, tmp_path)
+    assert tree(root / "public") == cold_tree(root, tmp_path)
 
 
 @pytest.mark.parametrize("change", ["title", "add", "delete", "template", "settings", "static"])
@@ -78,7 +67,7 @@ def test_incremental_output_equals_a_cold_build(root: Path, tmp_path: Path, chan
         (root / "static").mkdir()
         (root / "static" / "style.css").write_text("body { color: teal; }\n")
     rebuild(root)
-    assert tree(root / "public") == cold(root, tmp_path)
+    assert tree(root / "public") == cold_tree(root, tmp_path)
     if change == "delete":
         assert not (root / "public" / "papers" / "p5").exists()
 
@@ -105,14 +94,14 @@ def test_an_output_file_changed_by_hand_is_rewritten(root: Path, tmp_path: Path,
     page.write_text("scribbled")
     (root / "public" / "tags" / "index.html").unlink()
     rebuild(root)
-    assert tree(root / "public") == cold(root, tmp_path)
+    assert tree(root / "public") == cold_tree(root, tmp_path)
 
 
 def test_a_corrupt_cache_is_ignored(root: Path, tmp_path: Path) -> None:
     (root / CACHE_DIR / STATE_FILE).write_bytes(b"not a pickle")
     result = rebuild(root)
     assert result.rendered == result.pages
-    assert tree(root / "public") == cold(root, tmp_path)
+    assert tree(root / "public") == cold_tree(root, tmp_path)
 
 
 def test_a_merge_stopped_half_way_leaves_the_previous_site_whole(root: Path, tmp_path: Path, monkeypatch) -> None:
@@ -142,7 +131,7 @@ def test_a_merge_stopped_half_way_leaves_the_previous_site_whole(root: Path, tmp
     monkeypatch.setattr(build_module.os, "replace", real_replace)
     assert len(moves) == 2 and all(".public.mirror" in str(target) for target in moves)
     assert tree(root / "public") == before
-    expected = cold(root, tmp_path)
+    expected = cold_tree(root, tmp_path)
     (content / "p9.md").write_text("---\ntitle: [broken\n---\n")
     with pytest.raises(ProblemsError):
         rebuild(root)
@@ -159,7 +148,7 @@ def test_warm_builds_keep_a_hard_linked_mirror_of_the_output_beside_it(root: Pat
     for n in (2, 4):
         (content / f"p{n}.md").write_text(paper_text(f"Paper {n} again", date=f"2024-02-1{n}", authors="[Author 1]"))
         rebuild(root)
-        assert tree(root / ".public.mirror") == tree(root / "public") == cold(root, tmp_path)
+        assert tree(root / ".public.mirror") == tree(root / "public") == cold_tree(root, tmp_path)
     page = "papers/p4/index.html"
     assert (root / ".public.mirror" / page).stat().st_ino == (root / "public" / page).stat().st_ino
     assert not list((root / "public").glob(".*mirror*"))  # beside the output, never published in it
@@ -176,7 +165,7 @@ def test_a_whole_new_output_drops_the_mirror_beside_the_render(root: Path, tmp_p
     shutil.rmtree(root / CACHE_DIR)
     monkeypatch.setattr(build_module, "BACKGROUND_FROM", 1)
     rebuild(root)
-    assert tree(root / "public") == cold(root, tmp_path)
+    assert tree(root / "public") == cold_tree(root, tmp_path)
     assert list(root.glob(".public.*")) == []
 
 
@@ -192,7 +181,7 @@ def test_a_mirror_whose_token_does_not_match_is_made_again(root: Path, tmp_path:
     (root / ".public.mirror.token").write_text("a token no state holds")
     (content / "p3.md").write_text(paper_text("Paper 3 again", date="2024-03-13"))
     rebuild(root)
-    expected = cold(root, tmp_path)
+    expected = cold_tree(root, tmp_path)
     assert tree(root / "public") == expected
     assert tree(mirror) == expected
 
@@ -205,7 +194,7 @@ def test_a_mirror_left_without_its_marker_is_not_trusted(root: Path, tmp_path: P
     (root / ".public.mirror" / "papers" / "p6" / "index.html").unlink()
     (content / "p3.md").write_text(paper_text("Paper 3 again", date="2024-03-13"))
     rebuild(root)
-    assert tree(root / "public") == tree(root / ".public.mirror") == cold(root, tmp_path)
+    assert tree(root / "public") == tree(root / ".public.mirror") == cold_tree(root, tmp_path)
 
 
 def test_without_hard_links_the_files_move_into_the_output(root: Path, tmp_path: Path, monkeypatch) -> None:
@@ -219,7 +208,7 @@ def test_without_hard_links_the_files_move_into_the_output(root: Path, tmp_path:
     (content / "p3.md").write_text(paper_text("A brand new title", date="2024-01-13", authors="[Author 0]"))
     (content / "p5.md").unlink()
     result = rebuild(root)
-    assert tree(root / "public") == cold(root, tmp_path)
+    assert tree(root / "public") == cold_tree(root, tmp_path)
     assert "papers/p3/index.html" in result.changed and "papers/p5/index.html" in result.changed
     assert not list(root.glob(".public.*"))
 
@@ -241,7 +230,7 @@ def test_a_page_replaced_in_the_output_since_the_last_build_is_reported_and_rebu
     (out / "papers" / "p7" / "index.html").unlink()
     (content / "p8.md").write_text(paper_text("Paper 8 again", date="2024-03-18"))
     result = rebuild(root)
-    assert tree(out) == tree(root / ".public.mirror") == cold(root, tmp_path)
+    assert tree(out) == tree(root / ".public.mirror") == cold_tree(root, tmp_path)
     assert "papers/p1/index.html" in result.changed and "papers/p8/index.html" in result.changed
     assert "papers/p3/index.html" not in result.changed  # its bytes in the output did not change
     assert rebuild(root).rendered == 0  # what this build recorded matches the output
@@ -251,7 +240,7 @@ def test_pages_rendered_by_worker_processes_are_the_same(root: Path, tmp_path: P
     """Large sites render in forked workers; `sitegen serve` gets their list entries back."""
     import sitegen.parallel as parallel
 
-    expected = cold(root, tmp_path)
+    expected = cold_tree(root, tmp_path)
     monkeypatch.setattr(parallel, "MIN_PAGES_PER_WORKER", 1)
     monkeypatch.setattr(parallel.os, "cpu_count", lambda: 2)
     shutil.rmtree(root / "public")
@@ -270,7 +259,7 @@ def test_forked_side_files_and_worker_digests_give_the_same_site_and_cache(root:
     import sitegen.build as build_module
     import sitegen.parallel as parallel
 
-    expected = cold(root, tmp_path)
+    expected = cold_tree(root, tmp_path)
     one_process = BuildState()
     build(load_config(root / "sitegen.yaml"), tmp_path / "one", state=one_process)
     monkeypatch.setattr(build_module, "BACKGROUND_FROM", 1)
@@ -296,7 +285,7 @@ def test_forked_side_files_and_worker_digests_give_the_same_site_and_cache(root:
     result = build(load_config(root / "sitegen.yaml"), tmp_path / "forked", state=forked)
     assert 0 < result.rendered < result.pages
     assert "papers/p3/cite.bib" in result.changed and "papers/p5/cite.bib" not in result.changed
-    assert tree(tmp_path / "forked") == cold(root, tmp_path)
+    assert tree(tmp_path / "forked") == cold_tree(root, tmp_path)
 
 
 def test_a_failing_side_job_leaves_the_output_untouched(root: Path, monkeypatch) -> None:
@@ -365,7 +354,7 @@ def test_the_first_edit_after_a_cold_build_links_the_mirror_in_another_process(r
         rebuild(root)
         relinking = [forked for name, forked in jobs if name.startswith("_relink_beside")]
         assert relinking == ([True] if n == 3 else [])
-        assert tree(root / "public") == tree(root / ".public.mirror") == cold(root, tmp_path)
+        assert tree(root / "public") == tree(root / ".public.mirror") == cold_tree(root, tmp_path)
 
 
 def test_a_rebuild_makes_only_new_authors_references_and_the_memos_forget_what_no_paper_has(root: Path, monkeypatch) -> None:
@@ -481,7 +470,7 @@ def test_files_put_into_the_output_by_hand_go_and_do_not_come_back(root: Path, t
     for n in (2, 3, 4):
         (content / f"p{n}.md").write_text(paper_text(f"Paper {n} again", date=f"2024-02-1{n}"))
         result = rebuild(root)
-        assert tree(out) == cold(root, tmp_path)
+        assert tree(out) == cold_tree(root, tmp_path)
         if links:
             assert tree(root / ".public.mirror") == tree(out)
         if n == 2:

@@ -2,7 +2,6 @@
 answer and memo as in the build's own process, and the build's process never loads SciPy."""
 from __future__ import annotations
 
-import hashlib
 import multiprocessing
 import pickle
 import subprocess
@@ -11,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, paper_text
+from conftest import REPO, paper_text, tree
 from sitegen import parallel, related_job
 from sitegen.build import build, load_site
 from sitegen.buildstate import BuildState
@@ -42,10 +41,6 @@ def test_the_child_gives_the_answer_and_the_memo_a_build_here_gives() -> None:
     again.start(views)
     again.finish()
     assert answer(views) == expected
-
-
-def tree(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 BUILD = """
