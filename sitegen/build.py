@@ -20,8 +20,8 @@ from typing import Any, Callable, Iterable, Iterator
 
 import jinja2
 
-from .buildstate import (CACHE_DIR, CODE_VERSION, BuildState, Signature, dump_content, load_state, partial_state, read_papers, save_state,
-                         signature, stat_signature)
+from .buildstate import (CACHE_DIR, CODE_VERSION, BuildState, Signature, content_signatures, dump_content, load_head, load_state,
+                         partial_state, read_papers, save_state, signature, stat_signature)
 from .citation import bibtex, citation_files, paper_citation_url
 from .collector import collector_paused
 from .config import Config
@@ -228,7 +228,7 @@ def build(config: Config, out_dir: Path | None = None, state: BuildState | None 
         if state is None:
             with _build_lock(config.root):
                 _recover_interrupted(out_dir)
-                return _build(config, out_dir, load_state(config.root), True, started, watch, committing)
+                return _build(config, out_dir, None, True, started, watch, committing)
         try:
             return _build(config, out_dir, state, False, started, watch, committing)
         except BaseException:
@@ -259,13 +259,21 @@ def _build_lock(root: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _build(config: Config, out_dir: Path, state: BuildState, persistent: bool, started: float, watch: _Stopwatch,
+def _build(config: Config, out_dir: Path, state: BuildState | None, persistent: bool, started: float, watch: _Stopwatch,
            committing: Callable[[], None] | None) -> BuildResult:
+    """The build from `state`, or (None) from the cache beside sitegen.yaml, of which only its
+    head is read when it shows that nothing changed."""
     chain = resolve_theme(config.root, config.theme, config.theme_options, str(config.root / "sitegen.yaml"))
     statics = static_files(config.root, chain)
     base_digest = global_digest(config, chain, statics)
     root_files = extra_files(config.root)  # published at the output's root as they are (rootfiles.py)
     root_digest = extras_digest(root_files)
+    if state is None:
+        head = load_head(config.root)
+        if head is not None and _unchanged_since(head, config, out_dir, base_digest, root_digest):
+            watch.lap("check content and output")
+            return BuildResult(out_dir, len(head["files"]), head["pages"], 0, time.perf_counter() - started, tuple(watch.stages), changed=())
+        state = load_state(config.root)
     assets: dict[str, str] = {}  # static file -> fingerprinted name, filled once copy_static has written them
     env = make_environment(config, chain, assets, _compiled_templates(config.root) if persistent else None)
     # Related papers: in a child from now on in a first `sitegen build` of a mid-sized archive (see
@@ -286,7 +294,7 @@ def _build(config: Config, out_dir: Path, state: BuildState, persistent: bool, s
     watch.lap("read content", "assemble")
     warm = state.out_dir == str(out_dir) and out_dir.is_dir() and bool(state.outputs)
     unchanged = not content_changed and not state.stale and state.global_digest == base_digest and state.root_files == root_digest
-    if warm and unchanged and _outputs_intact(out_dir, state):
+    if warm and unchanged and _outputs_intact(out_dir, state.outputs):
         watch.lap("check output")
         return BuildResult(out_dir, len(papers), len(state.pages), 0, time.perf_counter() - started, tuple(watch.stages), changed=())
     related = related or RelatedPapers(state.related)
@@ -409,6 +417,21 @@ def _build(config: Config, out_dir: Path, state: BuildState, persistent: bool, s
                        site=site, env=env, changed=changed)
 
 
+def _unchanged_since(head: dict, config: Config, out_dir: Path, base_digest: str, root_digest: str) -> bool:
+    """Whether the build the cache's head describes is this one's to the byte: the same output
+    folder, settings, theme, sitegen and extra files, every content file as it read it, and every
+    file it wrote as it left it. (A file touched without a change is not told apart here: the
+    full check that follows finds that nothing changed.)"""
+    if head["out_dir"] != str(out_dir) or head["stale"] or not head["outputs"] or head["global_digest"] != base_digest \
+            or head["root_files"] != root_digest or not out_dir.is_dir():
+        return False
+    try:
+        signatures = content_signatures(config.papers_dir)
+    except OSError:
+        return False  # the full build reports it
+    return signatures == head["files"] and _outputs_intact(out_dir, head["outputs"])
+
+
 def _entries(folder: Path) -> int:
     try:
         return len(os.listdir(folder))
@@ -459,7 +482,7 @@ def _write_side_files(site: Site, target: Path, page_urls: list[str], previous: 
         data = text.encode("utf-8")
         digests[relative] = hashlib.sha1(data).hexdigest()
         if state is not None and previous is not None and state.extras.get(relative) == digests[relative] \
-                and _unchanged_output(previous, state, relative):
+                and _unchanged_output(previous, state.outputs, relative):
             continue
         written[relative] = _write_new(os.path.join(folder, relative), data, made)
     return digests, written
@@ -627,10 +650,10 @@ def _record_outputs(out_dir: Path, state: BuildState, names: set[str]) -> None:
             state.outputs[name] = found
 
 
-def _outputs_intact(out_dir: Path, state: BuildState) -> bool:
-    """Every file the last build wrote is still there, untouched (files added since are not
-    looked for: a build that changes nothing leaves the output alone)."""
-    return all(_unchanged_output(out_dir, state, name) for name in state.outputs)
+def _outputs_intact(out_dir: Path, outputs: dict[str, Signature]) -> bool:
+    """Every file the last build wrote (`outputs`: its record of them) is still there, untouched
+    (files added since are not looked for: a build that changes nothing leaves the output alone)."""
+    return all(_unchanged_output(out_dir, outputs, name) for name in outputs)
 
 
 def _look_over_output(out_dir: Path, state: BuildState) -> tuple[set[str], set[str]]:
@@ -651,9 +674,9 @@ def _look_over_output(out_dir: Path, state: BuildState) -> tuple[set[str], set[s
     return altered | (outputs.keys() - seen), strays
 
 
-def _unchanged_output(out_dir: Path, state: BuildState, name: str) -> bool:
-    """The output file `name` (relative) is as the last build wrote it."""
-    sig = state.outputs.get(name)
+def _unchanged_output(out_dir: Path, outputs: dict[str, Signature], name: str) -> bool:
+    """The output file `name` (relative) is as the last build wrote it (`outputs`: its record)."""
+    sig = outputs.get(name)
     if sig is None:
         return False
     try:

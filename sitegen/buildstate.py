@@ -3,9 +3,10 @@ derived tags, related papers and citation keys, and a digest of every page's inp
 output file.
 
 `sitegen serve` keeps one BuildState in memory; `sitegen build` keeps it in
-`.sitegen-cache/build.pickle` beside sitegen.yaml. A state written by another version of sitegen
-(or another Python) is ignored, so a cache can never change what a build produces: it only
-saves work whose result is known.
+`.sitegen-cache/build.pickle` beside sitegen.yaml, with a small head beside it that lets a build
+which changes nothing stop without loading the rest. A state written by another version of
+sitegen (or another Python) is ignored, so a cache can never change what a build produces: it
+only saves work whose result is known.
 """
 from __future__ import annotations
 
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
 
 CACHE_DIR = ".sitegen-cache"
 STATE_FILE = "build.pickle"
+HEAD_FILE = "build-head.pickle"  # what a build that changes nothing needs of the cache (see load_head)
 FORMAT = (1, CODE_VERSION, sys.version_info[:2])
 
 Signature = tuple[int, int, int]  # mtime_ns, size, inode
@@ -110,11 +112,7 @@ def read_papers(folder: Path, state: BuildState, render_markdown: Callable[[str]
     papers: list[Paper] = []
     problems: list[Problem] = []
     seen: dict[str, Entry] = {}
-    signatures: dict[str, Signature | None] = {}
-    with os.scandir(folder) as entries:
-        for entry in entries:
-            if entry.name.endswith(".md") and not entry.name.startswith("."):
-                signatures[entry.name] = _entry_signature(entry)
+    signatures = content_signatures(folder)
     names = sorted(signatures)
     stale = [name for name in names if signatures[name] is None or (state.files.get(name) or (None,))[0] != signatures[name]]
     same = set(_same_texts(folder, [name for name in stale if name in state.files], state))
@@ -233,6 +231,45 @@ def save_state(root: Path, state: BuildState, content_dumped: bool = False) -> N
                 pickle.dump({name: value for name, value in vars(state).items() if name not in CONTENT_FIELDS}, handle,
                             protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(partial, root / CACHE_DIR / STATE_FILE)
+            _save_head(root, state)
     except OSError:
         partial.unlink(missing_ok=True)
+
+
+def _save_head(root: Path, state: BuildState) -> None:
+    """Beside the cache, the little of it that tells a later build nothing changed: the content
+    files' and output files' signatures and the digests they were built under (2 MB at 10,000
+    papers, against 60), and the cache's own signature, so it never speaks for another cache."""
+    head = {"format": FORMAT, "state": signature(root / CACHE_DIR / STATE_FILE), "out_dir": state.out_dir,
+            "global_digest": state.global_digest, "root_files": state.root_files, "stale": state.stale, "pages": len(state.pages),
+            "files": {name: entry[0] for name, entry in state.files.items()}, "outputs": state.outputs}
+    partial = root / CACHE_DIR / f".{HEAD_FILE}.{os.getpid()}"
+    try:
+        with open(partial, "wb") as handle:
+            pickle.dump(head, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(partial, root / CACHE_DIR / HEAD_FILE)
+    except OSError:
+        partial.unlink(missing_ok=True)
+
+
+def load_head(root: Path) -> dict | None:
+    """What _save_head wrote, if it was written with the cache that is there now; else None."""
+    try:
+        with open(root / CACHE_DIR / HEAD_FILE, "rb") as handle:
+            head = pickle.load(handle)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+        return None
+    if not isinstance(head, dict) or head.get("format") != FORMAT or head.get("state") != signature(root / CACHE_DIR / STATE_FILE):
+        return None
+    return head
+
+
+def content_signatures(folder: Path) -> dict[str, Signature | None]:
+    """Every content file of `folder` (name -> signature), as read_papers finds them."""
+    signatures: dict[str, Signature | None] = {}
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.name.endswith(".md") and not entry.name.startswith("."):
+                signatures[entry.name] = _entry_signature(entry)
+    return signatures
 
