@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterable, Iterator
 import jinja2
 
 from .buildstate import (CACHE_DIR, CODE_VERSION, BuildState, Signature, content_signatures, dump_content, load_head, load_state,
-                         partial_state, read_papers, save_state, signature, stat_signature)
+                         partial_state, read_papers, save_head, save_state, signature, stat_signature)
 from .citation import bibtex, citation_files, paper_citation_url
 from .collector import collector_paused
 from .config import Config
@@ -295,6 +295,8 @@ def _build(config: Config, out_dir: Path, state: BuildState | None, persistent: 
     warm = state.out_dir == str(out_dir) and out_dir.is_dir() and bool(state.outputs)
     unchanged = not content_changed and not state.stale and state.global_digest == base_digest and state.root_files == root_digest
     if warm and unchanged and _outputs_intact(out_dir, state.outputs):
+        if persistent:  # the head did not say so (files touched without a change): now it will
+            save_head(config.root, state)
         watch.lap("check output")
         return BuildResult(out_dir, len(papers), len(state.pages), 0, time.perf_counter() - started, tuple(watch.stages), changed=())
     related = related or RelatedPapers(state.related)

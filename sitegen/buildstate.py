@@ -231,15 +231,16 @@ def save_state(root: Path, state: BuildState, content_dumped: bool = False) -> N
                 pickle.dump({name: value for name, value in vars(state).items() if name not in CONTENT_FIELDS}, handle,
                             protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(partial, root / CACHE_DIR / STATE_FILE)
-            _save_head(root, state)
+            save_head(root, state)
     except OSError:
         partial.unlink(missing_ok=True)
 
 
-def _save_head(root: Path, state: BuildState) -> None:
+def save_head(root: Path, state: BuildState) -> None:
     """Beside the cache, the little of it that tells a later build nothing changed: the content
     files' and output files' signatures and the digests they were built under (2 MB at 10,000
-    papers, against 60), and the cache's own signature, so it never speaks for another cache."""
+    papers, against 60), and the cache's own signature, so it never speaks for another cache.
+    (save_state writes it; a build that found nothing changed but files touched writes it alone.)"""
     head = {"format": FORMAT, "state": signature(root / CACHE_DIR / STATE_FILE), "out_dir": state.out_dir,
             "global_digest": state.global_digest, "root_files": state.root_files, "stale": state.stale, "pages": len(state.pages),
             "files": {name: entry[0] for name, entry in state.files.items()}, "outputs": state.outputs}
@@ -253,7 +254,7 @@ def _save_head(root: Path, state: BuildState) -> None:
 
 
 def load_head(root: Path) -> dict | None:
-    """What _save_head wrote, if it was written with the cache that is there now; else None."""
+    """What save_head wrote, if it was written beside the cache that is there now; else None."""
     try:
         with open(root / CACHE_DIR / HEAD_FILE, "rb") as handle:
             head = pickle.load(handle)
