@@ -17,6 +17,7 @@ from .model import Problem
 
 FOLDER = "extra"
 _IGNORED = frozenset({".DS_Store", "Thumbs.db"})  # what file managers leave behind, never meant to be published
+_VERSION_CONTROL = frozenset({".git", ".hg", ".svn"})  # a repository's history is never meant to be published either
 
 
 def extra_files(site_root: Path) -> dict[str, Path]:
@@ -25,7 +26,7 @@ def extra_files(site_root: Path) -> dict[str, Path]:
     if not folder.is_dir():
         return {}
     return {path.relative_to(folder).as_posix(): path for path in sorted(folder.rglob("*"))
-            if path.is_file() and path.name not in _IGNORED}
+            if path.is_file() and path.name not in _IGNORED and _VERSION_CONTROL.isdisjoint(path.relative_to(folder).parts)}
 
 
 def extras_digest(files: dict[str, Path]) -> str:

@@ -32,6 +32,7 @@ def root(make_site) -> Path:
     put(root, ".well-known/security.txt", b"Contact: mailto:lab@example.org\n")
     put(root, "google0123abcd.html", b"google-site-verification: google0123abcd.html")
     put(root, ".DS_Store", b"\0\0\0\1Bud1")
+    put(root, "keys/.git/config", b"[remote]\n")
     return root
 
 
@@ -42,6 +43,7 @@ def test_extra_files_are_published_at_the_root_byte_for_byte(root: Path) -> None
     assert (out / ".well-known" / "security.txt").read_bytes() == b"Contact: mailto:lab@example.org\n"
     assert (out / "google0123abcd.html").read_bytes() == b"google-site-verification: google0123abcd.html"
     assert not (out / ".DS_Store").exists()  # a file manager's, never meant to be published
+    assert not (out / "keys").exists()  # nor a repository's history
     assert not (out / "static" / "CNAME").exists()
     assert (out / "papers" / "first" / "index.html").is_file()  # the site itself is all there
 
