@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import marshal
+from operator import attrgetter
 from typing import Any
 
 from .model import Paper, PaperDate
@@ -85,6 +86,9 @@ def _paper_form(paper: Paper) -> tuple:
     return ("Paper", *[_record(item) if type(item) is PaperDate else item for item in vars(paper).values()])
 
 
+_KNOWN_DIGEST = attrgetter("_digest")  # what paper_digest keeps on a view
+
+
 def _plain(value: Any, seen: dict[int, Any]) -> Any:
     """A marshal-able, deterministic form of a context value; groups by name and count only.
     `seen` remembers the form of lists and records already met in this pass by identity (every
@@ -100,7 +104,12 @@ def _plain(value: Any, seen: dict[int, Any]) -> Any:
     if kind is list or kind is tuple:
         if not value or type(value[0]) is str:  # e.g. every page URL of a long pagination
             return tuple(value)
-        plain = tuple([paper_digest(item) if type(item) is PaperView else _plain(item, seen) for item in value])
+        try:  # a list of views whose digests are known (every list page's): the digests, gathered in C
+            plain = tuple(map(_KNOWN_DIGEST, value)) if type(value[0]) is PaperView else None
+        except AttributeError:  # a view not digested yet, or something else in the list
+            plain = None
+        if plain is None:
+            plain = tuple([paper_digest(item) if type(item) is PaperView else _plain(item, seen) for item in value])
     elif kind is Pagination:  # its URLs follow from the first and the number of pages
         return ("pagination", value.page, value.pages, value.urls[0], value.per_page)
     elif isinstance(value, str):  # Markup: marked as such, as its repr did
