@@ -82,10 +82,11 @@ def load_site(config: Config, state: BuildState | None = None) -> Site:
     return _assemble(config, papers, state)
 
 
-def _read_content(config: Config, state: BuildState, while_parsing: Callable[[], None] | None = None):
+def _read_content(config: Config, state: BuildState, while_parsing: Callable[[], None] | None = None,
+                  signatures: dict[str, Signature | None] | None = None):
     if not config.papers_dir.is_dir():
         raise ProblemsError([Problem(str(config.papers_dir), None, "no such folder: put papers in content/papers/")])
-    papers, problems, changed = read_papers(config.papers_dir, state, cached_markdown(state), while_parsing)
+    papers, problems, changed = read_papers(config.papers_dir, state, cached_markdown(state), while_parsing, signatures)
     problems = problems + duplicate_problems(papers, config.papers_dir)
     if problems:
         raise ProblemsError(problems)
@@ -268,11 +269,14 @@ def _build(config: Config, out_dir: Path, state: BuildState | None, persistent: 
     base_digest = global_digest(config, chain, statics)
     root_files = extra_files(config.root)  # published at the output's root as they are (rootfiles.py)
     root_digest = extras_digest(root_files)
+    scanned = None  # the content files' signatures, when the cache's head had them looked up
     if state is None:
         head = load_head(config.root)
-        if head is not None and _unchanged_since(head, config, out_dir, base_digest, root_digest):
-            watch.lap("check content and output")
-            return BuildResult(out_dir, len(head["files"]), head["pages"], 0, time.perf_counter() - started, tuple(watch.stages), changed=())
+        if head is not None:
+            scanned = _content_signatures(config)
+            if scanned is not None and _unchanged_since(head, scanned, out_dir, base_digest, root_digest):
+                watch.lap("check content and output")
+                return BuildResult(out_dir, len(scanned), head["pages"], 0, time.perf_counter() - started, tuple(watch.stages), changed=())
         state = load_state(config.root)
     assets: dict[str, str] = {}  # static file -> fingerprinted name, filled once copy_static has written them
     env = make_environment(config, chain, assets, _compiled_templates(config.root) if persistent else None)
@@ -286,7 +290,7 @@ def _build(config: Config, out_dir: Path, state: BuildState | None, persistent: 
             related = RelatedPapers(state.related, fork=True)
     watch.lap("load cache, theme", "read content")
     try:
-        papers, content_changed = _read_content(config, state, while_parsing=lambda: _prepare_render(env))
+        papers, content_changed = _read_content(config, state, while_parsing=lambda: _prepare_render(env), signatures=scanned)
     except BaseException:
         if related is not None:
             related.cancel()
@@ -419,18 +423,22 @@ def _build(config: Config, out_dir: Path, state: BuildState | None, persistent: 
                        site=site, env=env, changed=changed)
 
 
-def _unchanged_since(head: dict, config: Config, out_dir: Path, base_digest: str, root_digest: str) -> bool:
+def _content_signatures(config: Config) -> dict[str, Signature | None] | None:
+    """content_signatures of the papers' folder; None if it cannot be read (reading reports it)."""
+    try:
+        return content_signatures(config.papers_dir)
+    except OSError:
+        return None
+
+
+def _unchanged_since(head: dict, signatures: dict[str, Signature | None], out_dir: Path, base_digest: str, root_digest: str) -> bool:
     """Whether the build the cache's head describes is this one's to the byte: the same output
-    folder, settings, theme, sitegen and extra files, every content file as it read it, and every
-    file it wrote as it left it. (A file touched without a change is not told apart here: the
-    full check that follows finds that nothing changed.)"""
+    folder, settings, theme, sitegen and extra files, every content file as it read it (the
+    `signatures` found now), and every file it wrote as it left it. (A file touched without a
+    change is not told apart here: the full check that follows finds that nothing changed.)"""
     if head["out_dir"] != str(out_dir) or head["stale"] or not head["outputs"] or head["global_digest"] != base_digest \
             or head["root_files"] != root_digest or not out_dir.is_dir():
         return False
-    try:
-        signatures = content_signatures(config.papers_dir)
-    except OSError:
-        return False  # the full build reports it
     return signatures == head["files"] and _outputs_intact(out_dir, head["outputs"])
 
 

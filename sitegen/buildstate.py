@@ -101,18 +101,19 @@ READ_CHUNK = 250  # files a forked reader parses at a time
 
 
 def read_papers(folder: Path, state: BuildState, render_markdown: Callable[[str], str] | None = None,
-                while_parsing: Callable[[], None] | None = None) -> tuple[list[Paper], list[Problem], bool]:
+                while_parsing: Callable[[], None] | None = None,
+                signatures: dict[str, Signature | None] | None = None) -> tuple[list[Paper], list[Problem], bool]:
     """Every content file, parsed again only when its signature and its text changed; True if any
     changed. A file whose signature changed but whose text is the one last parsed (a fresh
     checkout with a restored cache, a `touch`) is not parsed again. With `render_markdown`, the
     body of every file parsed is rendered too, into `state.markdown`, and its HTML's text into
     `state.texts`: all three run on every core when many files changed (a first build), and then
     `while_parsing()` runs in this process while the other processes parse (it is not called
-    otherwise)."""
+    otherwise). `signatures` are the folder's content_signatures when the caller has them."""
     papers: list[Paper] = []
     problems: list[Problem] = []
     seen: dict[str, Entry] = {}
-    signatures = content_signatures(folder)
+    signatures = content_signatures(folder) if signatures is None else signatures
     names = sorted(signatures)
     stale = [name for name in names if signatures[name] is None or (state.files.get(name) or (None,))[0] != signatures[name]]
     same = set(_same_texts(folder, [name for name in stale if name in state.files], state))
