@@ -33,7 +33,7 @@ from .model import Problem, ProblemsError
 from .parallel import Background, render_all, worker_count
 from .related_job import RelatedPapers, worth_a_child
 from .render import compile_templates, make_environment, render_page
-from .rootfiles import clashes, extra_files, extras_digest
+from .rootfiles import clashes, extra_files, extra_signatures
 from .search import index_files, search_globals, write_search_index
 from .site import Group, Month, PaperView, Site, Year, assemble, paginate, tag_memo_key
 from .textfiles import write_text_atomic
@@ -268,13 +268,13 @@ def _build(config: Config, out_dir: Path, state: BuildState | None, persistent: 
     statics = static_files(config.root, chain)
     base_digest = global_digest(config, chain, statics)
     root_files = extra_files(config.root)  # published at the output's root as they are (rootfiles.py)
-    root_digest = extras_digest(root_files)
+    root_signatures = extra_signatures(root_files)
     scanned = None  # the content files' signatures, when the cache's head had them looked up
     if state is None:
         head = load_head(config.root)
         if head is not None:
             scanned = _content_signatures(config)
-            if scanned is not None and _unchanged_since(head, scanned, out_dir, base_digest, root_digest):
+            if scanned is not None and _unchanged_since(head, scanned, out_dir, base_digest, root_signatures):
                 watch.lap("check content and output")
                 return BuildResult(out_dir, len(scanned), head["pages"], 0, time.perf_counter() - started, tuple(watch.stages), changed=())
         state = load_state(config.root)
@@ -297,7 +297,7 @@ def _build(config: Config, out_dir: Path, state: BuildState | None, persistent: 
         raise
     watch.lap("read content", "assemble")
     warm = state.out_dir == str(out_dir) and out_dir.is_dir() and bool(state.outputs)
-    unchanged = not content_changed and not state.stale and state.global_digest == base_digest and state.root_files == root_digest
+    unchanged = not content_changed and not state.stale and state.global_digest == base_digest and state.root_files == root_signatures
     if warm and unchanged and _outputs_intact(out_dir, state.outputs):
         if persistent:  # the head did not say so (files touched without a change): now it will
             save_head(config.root, state)
@@ -386,7 +386,9 @@ def _build(config: Config, out_dir: Path, state: BuildState | None, persistent: 
         kept = index_files(target) if warm else set()  # search files, left in out_dir when unchanged
         expected = {_relative(url) for url in page_urls} | set(extras) | kept
         if root_files:
-            _write_root_files(root_files, target, expected, written)
+            same = {name for name, sig in root_signatures.items() if warm and state.root_files.get(name) == sig
+                    and _unchanged_output(out_dir, state.outputs, name)}  # left in out_dir as they are
+            _write_root_files(root_files, same, target, expected, written)
         if committing is not None:
             committing()
         if warm:
@@ -413,7 +415,7 @@ def _build(config: Config, out_dir: Path, state: BuildState | None, persistent: 
         shutil.rmtree(target, ignore_errors=True)
         raise
     state.out_dir, state.global_digest, state.pages, state.extras, state.stale = str(out_dir), base_digest, digests, extras, False
-    state.root_files = root_digest
+    state.root_files = root_signatures
     if not warm:
         state.outputs = _scan_outputs(out_dir, written)
     if persistent:
@@ -431,13 +433,14 @@ def _content_signatures(config: Config) -> dict[str, Signature | None] | None:
         return None
 
 
-def _unchanged_since(head: dict, signatures: dict[str, Signature | None], out_dir: Path, base_digest: str, root_digest: str) -> bool:
+def _unchanged_since(head: dict, signatures: dict[str, Signature | None], out_dir: Path, base_digest: str,
+                     root_signatures: dict[str, Signature | None]) -> bool:
     """Whether the build the cache's head describes is this one's to the byte: the same output
     folder, settings, theme, sitegen and extra files, every content file as it read it (the
     `signatures` found now), and every file it wrote as it left it. (A file touched without a
     change is not told apart here: the full check that follows finds that nothing changed.)"""
     if head["out_dir"] != str(out_dir) or head["stale"] or not head["outputs"] or head["global_digest"] != base_digest \
-            or head["root_files"] != root_digest or not out_dir.is_dir():
+            or head["root_files"] != root_signatures or not out_dir.is_dir():
         return False
     return signatures == head["files"] and _outputs_intact(out_dir, head["outputs"])
 
@@ -498,17 +501,33 @@ def _write_side_files(site: Site, target: Path, page_urls: list[str], previous: 
     return digests, written
 
 
-def _write_root_files(files: dict[str, Path], target: Path, expected: set[str], written: dict[str, Signature]) -> None:
-    """Write the site's extra files into `target` (the build's output or overlay) and add them to
-    `expected`; ProblemsError, before anything is published, if one would replace a file the
-    build writes."""
+def _write_root_files(files: dict[str, Path], same: set[str], target: Path, expected: set[str], written: dict[str, Signature]) -> None:
+    """Copy the site's extra files into `target` (the build's output or overlay), but for those
+    of `same` (left as the last build published them), and add them all to `expected`;
+    ProblemsError, before anything is published, if one would replace a file the build writes."""
     problems = clashes(files, expected, target)
     if problems:
         raise ProblemsError(problems)
     made: set[str] = set()
-    for name, path in files.items():
-        written[name] = _write_new(os.path.join(target, name), path.read_bytes(), made)
+    for name, source in files.items():
+        if name not in same:
+            path = os.path.join(target, name)
+            _make_folder(os.path.dirname(path), made)
+            shutil.copyfile(source, path)
+            written[name] = stat_signature(os.stat(path))
     expected.update(files)
+
+
+def _make_folder(folder: str, made: set[str]) -> None:
+    """Make an output folder unless `made` holds it (and remember it)."""
+    if folder not in made:
+        try:
+            os.mkdir(folder)  # one system call where os.makedirs makes two: a paper's folder is new, its parent is not
+        except FileExistsError:
+            pass
+        except FileNotFoundError:
+            os.makedirs(folder, exist_ok=True)
+        made.add(folder)
 
 
 def _write_new(path: str, data: bytes, made: set[str]) -> Signature:
@@ -516,15 +535,7 @@ def _write_new(path: str, data: bytes, made: set[str]) -> Signature:
     taken from the open file (the cold build records every file it writes without a walk).
     Plain system calls: a Python file object costs a fifth more system time per file, which
     adds up over tens of thousands of small files."""
-    parent = os.path.dirname(path)
-    if parent not in made:
-        try:
-            os.mkdir(parent)  # one system call where os.makedirs makes two: a paper's folder is new, its parent is not
-        except FileExistsError:
-            pass
-        except FileNotFoundError:
-            os.makedirs(parent, exist_ok=True)
-        made.add(parent)
+    _make_folder(os.path.dirname(path), made)
     handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
     try:
         rest = memoryview(data)

@@ -71,7 +71,7 @@ class BuildState:
     extras: dict[str, str] = field(default_factory=dict)  # feed, sitemap, citation file -> sha1 of the bytes last written
     stale: bool = False  # a build read the content but did not finish: the next one checks every page
     mirror: str = ""  # token in the marker of the output's hard-linked mirror when this state may trust it (build.py)
-    root_files: str = ""  # rootfiles.extras_digest of the extra files the last build published
+    root_files: dict[str, Signature | None] = field(default_factory=dict)  # extra file -> its signature when last published (rootfiles.py)
 
     def __getstate__(self) -> dict:
         """On disk the related papers' memo is the bytes of its own pickle: it holds NumPy and SciPy

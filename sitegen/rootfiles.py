@@ -2,17 +2,18 @@
 
 Hosts and search engines look for some files at fixed addresses: `/CNAME` (a custom domain on a
 GitHub Pages site published from a branch), Netlify's `/_headers` and `/_redirects`, a search
-console's `/google….html`, `/.well-known/security.txt`. Static files go to /static/ (themes link
-them from there), so these have a folder of their own, copied to the root unchanged (dot-folders
-such as `.well-known/` included). An extra file may not take the place of a file the build
-writes (a page, robots.txt, a feed, a static file, the search index): the build reports it.
+console's `/google….html`, `/.well-known/security.txt`, a paper's PDF in its page's folder
+(where Google Scholar wants it). Static files go to /static/ (themes link them from there), so
+these have a folder of their own, copied to the root unchanged (dot-folders such as
+`.well-known/` included). An extra file may not take the place of a file the build writes (a
+page, robots.txt, a feed, a static file, the search index): the build reports it.
 """
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 
+from .buildstate import Signature, signature
 from .model import Problem
 
 FOLDER = "extra"
@@ -29,12 +30,10 @@ def extra_files(site_root: Path) -> dict[str, Path]:
             if path.is_file() and path.name not in _IGNORED and _VERSION_CONTROL.isdisjoint(path.relative_to(folder).parts)}
 
 
-def extras_digest(files: dict[str, Path]) -> str:
-    """What the extra files are, names and bytes: a build that finds it changed writes them again."""
-    digest = hashlib.sha1()
-    for name, path in sorted(files.items()):
-        digest.update(name.encode("utf-8", "surrogatepass") + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
+def extra_signatures(files: dict[str, Path]) -> dict[str, Signature | None]:
+    """Each extra file's signature (see buildstate.signature): a build copies again only the files
+    whose signature changed since the last one (an archive may keep large PDFs here)."""
+    return {name: signature(path) for name, path in files.items()}
 
 
 def clashes(files: dict[str, Path], generated: set[str], target: Path) -> list[Problem]:

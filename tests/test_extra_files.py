@@ -74,6 +74,25 @@ def test_added_and_removed_extra_files_come_and_go(root: Path, tmp_path: Path) -
     assert tree(out) == cold_tree(root, tmp_path)
 
 
+def test_only_changed_extra_files_are_copied_again(root: Path, tmp_path: Path, monkeypatch) -> None:
+    """An archive may keep large files here (a paper's PDF beside its page): a build copies again
+    only those whose signature changed, or whose published copy did."""
+    import sitegen.build as build_module
+
+    build_site(root)
+    copied: list[str] = []
+    real = build_module.shutil.copyfile
+    monkeypatch.setattr(build_module.shutil, "copyfile", lambda source, target: copied.append(Path(source).name) or real(source, target))
+    (root / "content" / "papers" / "first.md").write_text(paper_text("First paper, revised"), encoding="utf-8")
+    assert build_site(root).rendered > 0 and copied == []
+    put(root, "papers/first/first.pdf", b"%PDF-1.7 a paper beside its page\n")
+    (root / "public" / "CNAME").write_text("changed by hand\n", encoding="utf-8")
+    build_site(root)
+    assert sorted(copied) == ["CNAME", "first.pdf"]
+    assert (root / "public" / "papers" / "first" / "first.pdf").read_bytes() == b"%PDF-1.7 a paper beside its page\n"
+    assert tree(root / "public") == cold_tree(root, tmp_path)
+
+
 @pytest.mark.parametrize("name", ["robots.txt", "feed.xml", "404.html", "index.html", "papers/first/index.html",
                                   "papers/first/cite.bib", "static/style.css", "search/meta.json", ".nojekyll",
                                   "papers", "index.html/inside.txt"])
