@@ -274,9 +274,10 @@ def _build(config: Config, out_dir: Path, state: BuildState | None, persistent: 
         head = load_head(config.root)
         if head is not None:
             scanned = _content_signatures(config)
-            if scanned is not None and _unchanged_since(head, scanned, out_dir, base_digest, root_signatures):
+            # (a file touched without a change is not told apart here: the full check below is)
+            if scanned == head.files and _as_left(head, out_dir, base_digest, root_signatures):
                 watch.lap("check content and output")
-                return BuildResult(out_dir, len(scanned), head["pages"], 0, time.perf_counter() - started, tuple(watch.stages), changed=())
+                return BuildResult(out_dir, len(scanned), head.pages, 0, time.perf_counter() - started, tuple(watch.stages), changed=())
         state = load_state(config.root)
     assets: dict[str, str] = {}  # static file -> fingerprinted name, filled once copy_static has written them
     env = make_environment(config, chain, assets, _compiled_templates(config.root) if persistent else None)
@@ -296,13 +297,12 @@ def _build(config: Config, out_dir: Path, state: BuildState | None, persistent: 
             related.cancel()
         raise
     watch.lap("read content", "assemble")
-    warm = state.out_dir == str(out_dir) and out_dir.is_dir() and bool(state.outputs)
-    unchanged = not content_changed and not state.stale and state.global_digest == base_digest and state.root_files == root_signatures
-    if warm and unchanged and _outputs_intact(out_dir, state.outputs):
+    if not content_changed and _as_left(state, out_dir, base_digest, root_signatures):
         if persistent:  # the head did not say so (files touched without a change): now it will
             save_head(config.root, state)
         watch.lap("check output")
         return BuildResult(out_dir, len(papers), len(state.pages), 0, time.perf_counter() - started, tuple(watch.stages), changed=())
+    warm = state.out_dir == str(out_dir) and out_dir.is_dir() and bool(state.outputs)
     related = related or RelatedPapers(state.related)
     if state.global_digest != base_digest:
         state.tags.clear()  # tag rules may have changed
@@ -433,16 +433,12 @@ def _content_signatures(config: Config) -> dict[str, Signature | None] | None:
         return None
 
 
-def _unchanged_since(head: dict, signatures: dict[str, Signature | None], out_dir: Path, base_digest: str,
-                     root_signatures: dict[str, Signature | None]) -> bool:
-    """Whether the build the cache's head describes is this one's to the byte: the same output
-    folder, settings, theme, sitegen and extra files, every content file as it read it (the
-    `signatures` found now), and every file it wrote as it left it. (A file touched without a
-    change is not told apart here: the full check that follows finds that nothing changed.)"""
-    if head["out_dir"] != str(out_dir) or head["stale"] or not head["outputs"] or head["global_digest"] != base_digest \
-            or head["root_files"] != root_signatures or not out_dir.is_dir():
-        return False
-    return signatures == head["files"] and _outputs_intact(out_dir, head["outputs"])
+def _as_left(last: Any, out_dir: Path, base_digest: str, root_signatures: dict[str, Signature | None]) -> bool:
+    """Whether, content aside, this build would make what the last one (`last`: its BuildState, or
+    the cache's head, which has the same fields) left: the same output folder, settings, theme,
+    sitegen and extra files, and every file it wrote still as it left it."""
+    return last.out_dir == str(out_dir) and not last.stale and bool(last.outputs) and last.global_digest == base_digest \
+        and last.root_files == root_signatures and out_dir.is_dir() and _outputs_intact(out_dir, last.outputs)
 
 
 def _entries(folder: Path) -> int:

@@ -16,6 +16,7 @@ import pickle
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Callable
 
 from . import __version__
@@ -254,8 +255,9 @@ def save_head(root: Path, state: BuildState) -> None:
         partial.unlink(missing_ok=True)
 
 
-def load_head(root: Path) -> dict | None:
-    """What save_head wrote, if it was written beside the cache that is there now; else None."""
+def load_head(root: Path) -> SimpleNamespace | None:
+    """What save_head wrote (its fields named as BuildState's), if it was written beside the cache
+    that is there now; else None."""
     try:
         with open(root / CACHE_DIR / HEAD_FILE, "rb") as handle:
             head = pickle.load(handle)
@@ -263,7 +265,7 @@ def load_head(root: Path) -> dict | None:
         return None
     if not isinstance(head, dict) or head.get("format") != FORMAT or head.get("state") != signature(root / CACHE_DIR / STATE_FILE):
         return None
-    return head
+    return SimpleNamespace(**head)
 
 
 def content_signatures(folder: Path) -> dict[str, Signature | None]:
