@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from corpus import make_corpus  # noqa: E402
 
 from sitegen import related  # noqa: E402
-from sitegen.build import load_site  # noqa: E402
+from sitegen.pipeline import load_site  # noqa: E402
 from sitegen.config import load_config  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "hf_daily_api"

@@ -2,7 +2,7 @@
 
 Usage: python benchmarks/render.py [--papers 2000] [--runs 7] [--base-url URL] [--theme NAME] [--profile KIND]
 
-The site is assembled as `sitegen build` assembles it (build.py: read content, assemble, make
+The site is assembled as `sitegen build` assembles it (pipeline.py: read content, assemble, make
 the environment, iter_pages, feed links), then its pages are rendered again and again and the
 median CPU milliseconds per page printed for: paper pages; list pages with the list-entry memo
 cold (each paper's `paper_item.html` rendered on first use, as in a cold build) and warm (every
@@ -23,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from corpus import make_corpus  # noqa: E402
 
-from sitegen.build import _assemble, _read_content, iter_pages  # noqa: E402
+from sitegen.pipeline import _assemble, _read_content, iter_pages  # noqa: E402
 from sitegen.buildstate import BuildState  # noqa: E402
 from sitegen.config import load_config, with_base_url, with_theme  # noqa: E402
 from sitegen.feeds import FeedLinks  # noqa: E402
@@ -33,7 +33,7 @@ from sitegen.theming import fingerprinted_name, resolve_theme, static_files  # n
 
 
 def prepare(config_path: Path, base_url: str | None, theme: str | None):
-    """(environment, paper pages, list pages), as build.py's _build makes them."""
+    """(environment, paper pages, list pages), as pipeline.make_site makes them."""
     config = load_config(config_path)
     if base_url:
         config = with_base_url(config, base_url)

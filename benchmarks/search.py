@@ -30,7 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 import corpus  # noqa: E402
 
-from sitegen.build import copy_static, iter_pages, output_file  # noqa: E402
+from sitegen.pipeline import copy_static, iter_pages, output_file  # noqa: E402
 from sitegen.config import load_config  # noqa: E402
 from sitegen.markdown import render_markdown  # noqa: E402
 from sitegen.render import make_environment, render_page  # noqa: E402

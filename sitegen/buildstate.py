@@ -71,7 +71,7 @@ class BuildState:
     citations: dict = field(default_factory=dict)  # citation.assign_cite_keys's memo
     extras: dict[str, str] = field(default_factory=dict)  # feed, sitemap, citation file -> sha1 of the bytes last written
     stale: bool = False  # a build read the content but did not finish: the next one checks every page
-    mirror: str = ""  # token in the marker of the output's hard-linked mirror when this state may trust it (build.py)
+    mirror: str = ""  # token in the marker of the output's hard-linked mirror when this state may trust it (pipeline.py)
     root_files: dict[str, Signature | None] = field(default_factory=dict)  # extra file -> its signature when last published (rootfiles.py)
 
     def __getstate__(self) -> dict:

@@ -16,7 +16,8 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .build import build, forget_unused
+from .build import build
+from .pipeline import forget_unused
 from .buildstate import BuildState
 from .liveupdate import LiveSite
 from .model import ProblemsError

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-from .build import BuildResult, cached_markdown, list_pages, output_file, paper_page
+from .build import BuildResult
+from .pipeline import cached_markdown, list_pages, output_file, paper_page
 from .buildstate import BuildState, signature, text_digest
 from .citation import assign_cite_keys
 from .config import Config

@@ -244,7 +244,7 @@ def assemble(config: Config, papers: Sequence[Paper], render_markdown: Callable[
     so does `related`, which may work out the related papers in a child process (started by the
     caller, with its memo; without, they are computed here without one).
     `indexed(site)` is called as soon as the indexes are made, before related papers and
-    citation keys (build.py starts writing the search index then, in another process)."""
+    citation keys (pipeline.py starts writing the search index then, in another process)."""
     make_view = ViewMaker(config, render_markdown, tag_memo, author_memo, text_memo)
     with collector_paused():  # views and indexes: many objects, no cycles
         site = index_site(config, [make_view(paper) for paper in papers])

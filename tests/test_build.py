@@ -142,12 +142,13 @@ def test_a_build_runs_with_the_cyclic_collector_paused_and_leaves_it_as_it_was(m
     import gc
 
     import sitegen.build as build_module
+    import sitegen.pipeline as pipeline
     from sitegen.config import load_config
 
     root = make_site({"a": paper_text("A paper")})
     seen: list[bool] = []
-    real = build_module.iter_pages
-    monkeypatch.setattr(build_module, "iter_pages", lambda site: seen.append(gc.isenabled()) or real(site))
+    real = pipeline.iter_pages
+    monkeypatch.setattr(pipeline, "iter_pages", lambda site: seen.append(gc.isenabled()) or real(site))
     assert gc.isenabled()
     build_module.build(load_config(root / "sitegen.yaml"))
     assert seen == [False] and gc.isenabled()

@@ -77,12 +77,12 @@ def test_added_and_removed_extra_files_come_and_go(root: Path, tmp_path: Path) -
 def test_only_changed_extra_files_are_copied_again(root: Path, tmp_path: Path, monkeypatch) -> None:
     """An archive may keep large files here (a paper's PDF beside its page): a build copies again
     only those whose signature changed, or whose published copy did."""
-    import sitegen.build as build_module
+    import sitegen.pipeline as pipeline
 
     build_site(root)
     copied: list[str] = []
-    real = build_module.shutil.copyfile
-    monkeypatch.setattr(build_module.shutil, "copyfile", lambda source, target: copied.append(Path(source).name) or real(source, target))
+    real = pipeline.shutil.copyfile
+    monkeypatch.setattr(pipeline.shutil, "copyfile", lambda source, target: copied.append(Path(source).name) or real(source, target))
     (root / "content" / "papers" / "first.md").write_text(paper_text("First paper, revised"), encoding="utf-8")
     assert build_site(root).rendered > 0 and copied == []
     put(root, "papers/first/first.pdf", b"%PDF-1.7 a paper beside its page\n")

@@ -14,7 +14,7 @@ from markupsafe import Markup
 
 from conftest import paper_text
 from sitecheck import soup
-from sitegen.build import iter_pages, load_site
+from sitegen.pipeline import iter_pages, load_site
 from sitegen.cli import main
 from sitegen.config import load_config
 from sitegen.feeds import publishing_files, xml_safe

@@ -84,11 +84,11 @@ def test_a_failed_rebuild_leaves_the_output_untouched(root: Path) -> None:
 
 @pytest.mark.parametrize("forked", [False, True], ids=["in-process", "checked-by-a-child"])
 def test_an_output_file_changed_by_hand_is_rewritten(root: Path, tmp_path: Path, monkeypatch, forked: bool) -> None:
-    import sitegen.build as build_module
+    import sitegen.pipeline as pipeline
     import sitegen.parallel as parallel
 
     if forked:  # a large site looks for changed outputs in another process while it assembles
-        monkeypatch.setattr(build_module, "BACKGROUND_FROM", 1)
+        monkeypatch.setattr(pipeline, "BACKGROUND_FROM", 1)
         monkeypatch.setattr(parallel.os, "cpu_count", lambda: 2)
     page = root / "public" / "papers" / "p1" / "index.html"
     page.write_text("scribbled")
@@ -108,7 +108,7 @@ def test_a_merge_stopped_half_way_leaves_the_previous_site_whole(root: Path, tmp
     """The changes go into the hard-linked mirror beside the output, which is swapped in whole:
     stopped between two moves, the output is still the last build's, and the next build (even
     one that fails) does not trust the half-changed mirror."""
-    import sitegen.build as build_module
+    import sitegen.pipeline as pipeline
 
     before = tree(root / "public")
     content = root / "content" / "papers"
@@ -124,11 +124,11 @@ def test_a_merge_stopped_half_way_leaves_the_previous_site_whole(root: Path, tmp
         moves.append(target)
         return real_replace(source, target)
 
-    real_replace = build_module.os.replace
-    monkeypatch.setattr(build_module.os, "replace", stopped_after_two)
+    real_replace = pipeline.os.replace
+    monkeypatch.setattr(pipeline.os, "replace", stopped_after_two)
     with pytest.raises(KeyboardInterrupt):
         rebuild(root)
-    monkeypatch.setattr(build_module.os, "replace", real_replace)
+    monkeypatch.setattr(pipeline.os, "replace", real_replace)
     assert len(moves) == 2 and all(".public.mirror" in str(target) for target in moves)
     assert tree(root / "public") == before
     expected = cold_tree(root, tmp_path)
@@ -157,13 +157,13 @@ def test_warm_builds_keep_a_hard_linked_mirror_of_the_output_beside_it(root: Pat
 def test_a_whole_new_output_drops_the_mirror_beside_the_render(root: Path, tmp_path: Path, monkeypatch) -> None:
     """A build that replaces the whole output (here: after the cache is lost) leaves no mirror:
     the stale one is renamed away at once and deleted by a forked process while pages render."""
-    import sitegen.build as build_module
+    import sitegen.pipeline as pipeline
 
     (root / "content" / "papers" / "p2.md").write_text(paper_text("Paper 2 again", date="2024-02-12"))
     rebuild(root)
     assert (root / ".public.mirror").is_dir()
     shutil.rmtree(root / CACHE_DIR)
-    monkeypatch.setattr(build_module, "BACKGROUND_FROM", 1)
+    monkeypatch.setattr(pipeline, "BACKGROUND_FROM", 1)
     rebuild(root)
     assert tree(root / "public") == cold_tree(root, tmp_path)
     assert list(root.glob(".public.*")) == []
@@ -198,12 +198,12 @@ def test_a_mirror_left_without_its_marker_is_not_trusted(root: Path, tmp_path: P
 
 
 def test_without_hard_links_the_files_move_into_the_output(root: Path, tmp_path: Path, monkeypatch) -> None:
-    import sitegen.build as build_module
+    import sitegen.pipeline as pipeline
 
     def no_links(*args, **kwargs):
         raise OSError(1, "Operation not permitted")
 
-    monkeypatch.setattr(build_module.os, "link", no_links)
+    monkeypatch.setattr(pipeline.os, "link", no_links)
     content = root / "content" / "papers"
     (content / "p3.md").write_text(paper_text("A brand new title", date="2024-01-13", authors="[Author 0]"))
     (content / "p5.md").unlink()
@@ -256,13 +256,13 @@ def test_forked_side_files_and_worker_digests_give_the_same_site_and_cache(root:
     """The search index, feeds and citations are written by a forked child while workers render
     and digest the pages: the output and the digests recorded are those of one process, and
     the next edit renders only what it changes."""
-    import sitegen.build as build_module
+    import sitegen.pipeline as pipeline
     import sitegen.parallel as parallel
 
     expected = cold_tree(root, tmp_path)
     one_process = BuildState()
     build(load_config(root / "sitegen.yaml"), tmp_path / "one", state=one_process)
-    monkeypatch.setattr(build_module, "BACKGROUND_FROM", 1)
+    monkeypatch.setattr(pipeline, "BACKGROUND_FROM", 1)
     monkeypatch.setattr(parallel, "MIN_PAGES_PER_WORKER", 1)
     monkeypatch.setattr(parallel.os, "cpu_count", lambda: 2)
     children: list[bool] = []
@@ -272,7 +272,7 @@ def test_forked_side_files_and_worker_digests_give_the_same_site_and_cache(root:
         children.append(started._process is not None)
         return started
 
-    monkeypatch.setattr(build_module, "Background", background)
+    monkeypatch.setattr(pipeline, "Background", background)
     forked = BuildState()
     build(load_config(root / "sitegen.yaml"), tmp_path / "forked", state=forked)
     assert children == [True, True]  # the search index, then feeds and citations
@@ -289,7 +289,7 @@ def test_forked_side_files_and_worker_digests_give_the_same_site_and_cache(root:
 
 
 def test_a_failing_side_job_leaves_the_output_untouched(root: Path, monkeypatch) -> None:
-    import sitegen.build as build_module
+    import sitegen.pipeline as pipeline
     from sitegen.model import Problem
 
     def broken(*args, **kwargs):
@@ -297,8 +297,8 @@ def test_a_failing_side_job_leaves_the_output_untouched(root: Path, monkeypatch)
 
     before = tree(root / "public")
     (root / "content" / "papers" / "p3.md").write_text(paper_text("Paper 3, revised", date="2024-01-13"), encoding="utf-8")
-    monkeypatch.setattr(build_module, "BACKGROUND_FROM", 1)
-    monkeypatch.setattr(build_module, "write_search_index", broken)
+    monkeypatch.setattr(pipeline, "BACKGROUND_FROM", 1)
+    monkeypatch.setattr(pipeline, "write_search_index", broken)
     with pytest.raises(ProblemsError, match="search index failed"):
         rebuild(root)
     assert tree(root / "public") == before
@@ -334,10 +334,10 @@ def test_files_read_by_forked_readers_are_those_one_process_reads(root: Path, mo
 def test_the_first_edit_after_a_cold_build_links_the_mirror_in_another_process(root: Path, tmp_path: Path, monkeypatch) -> None:
     """The mirror a cold build leaves no trace of is linked by a forked child while the first
     warm build reads, assembles and renders; later builds trust it and start no such child."""
-    import sitegen.build as build_module
+    import sitegen.pipeline as pipeline
     import sitegen.parallel as parallel
 
-    monkeypatch.setattr(build_module, "BACKGROUND_FROM", 1)
+    monkeypatch.setattr(pipeline, "BACKGROUND_FROM", 1)
     monkeypatch.setattr(parallel.os, "cpu_count", lambda: 2)
     jobs: list[tuple[str, bool]] = []
 
@@ -346,7 +346,7 @@ def test_the_first_edit_after_a_cold_build_links_the_mirror_in_another_process(r
         jobs.append((job.__qualname__, started._process is not None))
         return started
 
-    monkeypatch.setattr(build_module, "Background", background)
+    monkeypatch.setattr(pipeline, "Background", background)
     assert not (root / ".public.mirror").exists()
     for n in (3, 5):
         (root / "content" / "papers" / f"p{n}.md").write_text(paper_text(f"Paper {n}, revised", date="2024-01-13"), encoding="utf-8")
@@ -397,7 +397,7 @@ def test_a_rebuild_takes_the_abstracts_text_from_the_cache(root: Path, monkeypat
 def test_the_cache_content_is_pickled_by_a_child_while_the_build_goes_on(root: Path, monkeypatch, first: bool) -> None:
     """The papers, rendered Markdown and memos (most of the cache) are final once every paper's
     digest is known: a forked child pickles them then, and the build appends the rest."""
-    import sitegen.build as build_module
+    import sitegen.pipeline as pipeline
     import sitegen.buildstate as buildstate
     import sitegen.parallel as parallel
 
@@ -406,7 +406,7 @@ def test_the_cache_content_is_pickled_by_a_child_while_the_build_goes_on(root: P
         shutil.rmtree(root / "public")
     else:
         (root / "content" / "papers" / "p6.md").write_text(paper_text("Paper 6, revised", date="2024-01-16"), encoding="utf-8")
-    monkeypatch.setattr(build_module, "BACKGROUND_FROM", 1)
+    monkeypatch.setattr(pipeline, "BACKGROUND_FROM", 1)
     monkeypatch.setattr(parallel.os, "cpu_count", lambda: 2)
     log = root / "dumped-by"
     dump_content = buildstate.dump_content
@@ -416,7 +416,7 @@ def test_the_cache_content_is_pickled_by_a_child_while_the_build_goes_on(root: P
             handle.write(f"{os.getpid()}\n")
         return dump_content(state, partial)
 
-    monkeypatch.setattr(build_module, "dump_content", logged)
+    monkeypatch.setattr(pipeline, "dump_content", logged)
     rebuild(root)
     monkeypatch.undo()
     dumpers = log.read_text(encoding="utf-8").split()
@@ -430,7 +430,7 @@ def test_the_cache_content_is_pickled_by_a_child_while_the_build_goes_on(root: P
 
 
 def test_a_build_that_fails_keeps_the_last_cache_and_leaves_no_half_written_one(root: Path, monkeypatch) -> None:
-    import sitegen.build as build_module
+    import sitegen.pipeline as pipeline
 
     before = (root / CACHE_DIR / STATE_FILE).read_bytes()
     (root / "content" / "papers" / "p2.md").write_text(paper_text("Paper 2, revised", date="2024-01-12"), encoding="utf-8")
@@ -438,7 +438,7 @@ def test_a_build_that_fails_keeps_the_last_cache_and_leaves_no_half_written_one(
     def broken(*args, **kwargs):
         raise ProblemsError([])
 
-    monkeypatch.setattr(build_module, "_merge_overlay", broken)
+    monkeypatch.setattr(pipeline, "_merge_overlay", broken)
     with pytest.raises(ProblemsError):
         rebuild(root)
     assert (root / CACHE_DIR / STATE_FILE).read_bytes() == before
@@ -459,12 +459,12 @@ def test_files_put_into_the_output_by_hand_go_and_do_not_come_back(root: Path, t
     """The output is what a first build writes: a file added by hand, nested or not, goes at the
     next build that changes the site, and stays gone (the mirror must not keep it either)."""
     if not links:
-        import sitegen.build as build_module
+        import sitegen.pipeline as pipeline
 
         def no_links(*args, **kwargs):
             raise OSError(1, "Operation not permitted")
 
-        monkeypatch.setattr(build_module.os, "link", no_links)
+        monkeypatch.setattr(pipeline.os, "link", no_links)
     content, out = root / "content" / "papers", root / "public"
     (out / "papers" / "p1" / "notes.txt").write_text("before the mirror is made")
     for n in (2, 3, 4):

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from conftest import paper_text
-from sitegen.build import build, output_file
+from sitegen.build import build
+from sitegen.pipeline import output_file
 from sitegen.buildstate import BuildState
 from sitegen.config import load_config
 from sitegen.liveupdate import LiveSite, quick_update

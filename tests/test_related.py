@@ -9,7 +9,7 @@ import pytest
 from conftest import REPO, paper_text
 from sitecheck import soup
 from sitegen import related
-from sitegen.build import load_site
+from sitegen.pipeline import load_site
 from sitegen.cli import main
 from sitegen.config import load_config
 

@@ -12,7 +12,8 @@ import pytest
 
 from conftest import REPO, paper_text, tree
 from sitegen import parallel, related_job
-from sitegen.build import build, load_site
+from sitegen.build import build
+from sitegen.pipeline import load_site
 from sitegen.buildstate import BuildState
 from sitegen.config import load_config
 from sitegen.model import ProblemsError
@@ -47,8 +48,9 @@ BUILD = """
 import sys
 from pathlib import Path
 import sitegen.build
+import sitegen.pipeline
 from sitegen.config import load_config
-sitegen.build.BACKGROUND_FROM = 1  # a child for the search index and one for related papers, whatever the size
+sitegen.pipeline.BACKGROUND_FROM = 1  # a child for the search index and one for related papers, whatever the size
 sitegen.build.build(load_config(Path(sys.argv[1]) / "sitegen.yaml"))
 print(sorted(name for name in ("scipy.sparse", "sitegen.related") if name in sys.modules))
 """
@@ -78,7 +80,7 @@ def test_a_first_build_in_a_fresh_process_leaves_scipy_to_the_child(make_site, t
 
 def test_a_build_that_fails_stops_the_child(make_site, monkeypatch) -> None:
     root = make_site({"good": paper_text("Fine"), "bad": "---\ntitle: [unclosed\n---\nText.\n"})
-    monkeypatch.setattr("sitegen.build.worth_a_child", lambda papers: True)
+    monkeypatch.setattr("sitegen.pipeline.worth_a_child", lambda papers: True)
     with pytest.raises(ProblemsError):
         build(load_config(root / "sitegen.yaml"))
     assert multiprocessing.active_children() == []
@@ -87,13 +89,13 @@ def test_a_build_that_fails_stops_the_child(make_site, monkeypatch) -> None:
 def test_a_build_given_its_state_computes_related_papers_here(make_site, monkeypatch) -> None:
     """`sitegen serve` passes its state and forks a full build after each save: SciPy, loaded by
     its first build, is inherited by those, so no build of serve's starts a child for it."""
-    import sitegen.build as build_module
+    import sitegen.pipeline as pipeline
 
     root = make_site({f"p{n}": paper_text(f"Paper {n}") for n in range(3)})
-    monkeypatch.setattr(build_module, "worth_a_child", lambda papers: True)
-    monkeypatch.setattr(build_module, "BACKGROUND_FROM", 1)
+    monkeypatch.setattr(pipeline, "worth_a_child", lambda papers: True)
+    monkeypatch.setattr(pipeline, "BACKGROUND_FROM", 1)
     made = []
-    monkeypatch.setattr(build_module, "RelatedPapers", lambda memo, fork=False: made.append(fork) or related_job.RelatedPapers(memo, fork))
+    monkeypatch.setattr(pipeline, "RelatedPapers", lambda memo, fork=False: made.append(fork) or related_job.RelatedPapers(memo, fork))
     build(load_config(root / "sitegen.yaml"), state=BuildState())
     assert made == [False]
     build(load_config(root / "sitegen.yaml"), root / "cold")  # `sitegen build`: from the cache, which is empty

@@ -10,7 +10,7 @@ import pytest
 
 from conftest import REPO
 from sitecheck import broken_links, soup
-from sitegen.build import load_site
+from sitegen.pipeline import load_site
 from sitegen.config import load_config
 from sitegen.content import read_folder
 from sitegen.importing import import_files

@@ -14,7 +14,7 @@ import pytest
 
 from conftest import REPO
 from search_support import BOOSTS, LUNR_JS, corpus_rows, node_or_skip, queries_for, run_node
-from sitegen.build import load_site
+from sitegen.pipeline import load_site
 from sitegen.config import SEARCH_FIELDS, load_config
 from sitegen.search import search_document
 from sitegen.search_index import build_index, lunr_json

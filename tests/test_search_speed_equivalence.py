@@ -15,7 +15,7 @@ import pytest
 
 from conftest import REPO, SHARED
 from search_support import BOOSTS, corpus_rows
-from sitegen.build import load_site
+from sitegen.pipeline import load_site
 from sitegen.config import SEARCH_FIELDS, load_config
 from sitegen.search import search_document
 from sitegen.search_index import LunrIndex, build_index, lunr_json, reference_index

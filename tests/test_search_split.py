@@ -12,7 +12,8 @@ from conftest import REPO, paper_text
 from search_support import BOOSTS, corpus_rows, node_or_skip, queries_for, run_node
 from sitecheck import soup
 from sitegen import search as search_module
-from sitegen.build import build, load_site
+from sitegen.build import build
+from sitegen.pipeline import load_site
 from sitegen.config import SEARCH_FIELDS, load_config
 from sitegen.model import ProblemsError
 from sitegen.search import index_documents, search_document

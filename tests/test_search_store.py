@@ -9,7 +9,8 @@ import pytest
 
 from conftest import REPO, SHARED, paper_text
 from search_support import BOOSTS, corpus_rows
-from sitegen.build import SEARCH_STORE, build, load_site
+from sitegen.build import build
+from sitegen.pipeline import SEARCH_STORE, load_site
 from sitegen.buildstate import CACHE_DIR
 from sitegen.config import SEARCH_FIELDS, load_config
 from sitegen.search import search_document
