@@ -41,6 +41,12 @@ def _add_config(parser: argparse.ArgumentParser) -> None:
                         help=f"the site's settings file (default: ./{CONFIG_FILE})")
 
 
+def _add_loudness(parser: argparse.ArgumentParser, work: str) -> None:
+    loudness = parser.add_mutually_exclusive_group()
+    loudness.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
+    loudness.add_argument("--verbose", "-v", action="store_true", help=f"also print the seconds each {work} stage took")
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     from .build import build
 
@@ -53,8 +59,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         result = build(config, args.out, progress=progress)
     done = "nothing changed" if result.rendered == 0 else f"{result.rendered} rendered"
     if args.verbose:
-        for stage, seconds in result.stages:
-            print(f"  {seconds:7.3f} s  {stage}")
+        _print_stages(result.stages)
     if not args.quiet:
         print(f"Built {result.papers} papers, {result.pages} pages ({done}) in {result.out_dir} ({result.seconds:.2f} s)")
     return EXIT_OK
@@ -85,31 +90,48 @@ def _build_progress(enabled: bool):
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    import functools
-
-    from tqdm import tqdm
-
     from .importing import import_files
 
     config = load_config(args.config)
     filters = importers.Filters(tuple(args.category or ()), args.since)
-    bar = functools.partial(tqdm, file=sys.stderr, leave=False, disable=not sys.stdout.isatty())
     report = import_files(args.files, config.papers_dir, format=args.format, date=args.date,
-                          dry_run=args.dry_run, filters=filters, progress=bar)
-    for path, format in report.formats:
-        print(f"{path}: read as {format}")
-    return _print_import_report(report, args.dry_run)
+                          dry_run=args.dry_run, filters=filters, **_import_progress(args.quiet))
+    if not args.quiet:
+        for path, format in report.formats:
+            print(f"{path}: read as {format}")
+    return _print_import_report(report, args)
 
 
-def _print_import_report(report: ImportReport, dry_run: bool) -> int:
-    """The diffs (dry run), the summary line and every problem of an import; its exit status."""
-    for slug in sorted(report.changes):
-        print(report.changes[slug])
-    prefix = "dry run, nothing written: " if dry_run else ""
-    print(f"{prefix}{len(report.new)} new, {len(report.enriched)} enriched, "
-          f"{len(report.unchanged)} unchanged, {len(report.rejected)} rejected")
-    for notice in report.notices:
-        print(f"note: {notice}", file=sys.stderr)
+def _import_progress(quiet: bool) -> dict:
+    """import_files' `progress`: a bar for imports that take over a second, on a terminal only
+    (neither piped nor in CI, where stdout, which gets the diffs, is no terminal either)."""
+    if quiet or not (sys.stdout.isatty() and sys.stderr.isatty()):
+        return {}
+    import functools
+
+    from tqdm import tqdm
+
+    return {"progress": functools.partial(tqdm, file=sys.stderr, leave=False, delay=1.0)}
+
+
+def _print_stages(stages: Sequence[tuple[str, float]]) -> None:
+    for stage, seconds in stages:
+        print(f"  {seconds:7.3f} s  {stage}")
+
+
+def _print_import_report(report: ImportReport, args: argparse.Namespace) -> int:
+    """The diffs (dry run), the summary line, the notes (all left out with --quiet), the stage
+    times (--verbose) and every problem of an import; its exit status."""
+    if not args.quiet:
+        for slug in sorted(report.changes):
+            print(report.changes[slug])
+        prefix = "dry run, nothing written: " if args.dry_run else ""
+        print(f"{prefix}{len(report.new)} new, {len(report.enriched)} enriched, "
+              f"{len(report.unchanged)} unchanged, {len(report.rejected)} rejected")
+        for notice in report.notices:
+            print(f"note: {notice}", file=sys.stderr)
+    if args.verbose:
+        _print_stages(report.stages)
     for problem in report.rejected:
         print(with_link(f"rejected: {problem}", problem, "rejected"), file=sys.stderr)
     for problem in report.broken:
@@ -134,16 +156,19 @@ def _say(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
-def cmd_fetch(args: argparse.Namespace) -> int:
-    import functools
+def _quiet(line: str) -> None:
+    """What `--quiet` does with a fetch's news of each request: nothing (its failures are reported)."""
 
-    from tqdm import tqdm
+
+def cmd_fetch(args: argparse.Namespace) -> int:
+    import time
 
     from .fetch import (Fetcher, arxiv_ids, days_between, fetch_arxiv_ids, fetch_arxiv_query, fetch_hf_daily,
                         import_fetched, today_utc)
 
     config = load_config(args.config)
-    fetcher = Fetcher(config, refresh=args.refresh, offline=args.offline, log=_say)
+    fetcher = Fetcher(config, refresh=args.refresh, offline=args.offline, log=_quiet if args.quiet else _say)
+    started = time.perf_counter()
     if args.source == "hf-daily":
         if args.date and (args.since or args.until):
             return _usage("sitegen fetch hf-daily: give --date, or --since (and --until), not both")
@@ -161,14 +186,17 @@ def cmd_fetch(args: argparse.Namespace) -> int:
             fetched = fetch_arxiv_ids(fetcher, ids)
         else:
             fetched = fetch_arxiv_query(fetcher, " ".join(args.terms), args.max, args.sort)
-    bar = functools.partial(tqdm, file=sys.stderr, leave=False, disable=not sys.stdout.isatty())
-    report = import_fetched(config, fetched, dry_run=args.dry_run, progress=bar)
+    fetch_seconds = time.perf_counter() - started
+    report = import_fetched(config, fetched, dry_run=args.dry_run, **_import_progress(args.quiet))
+    report.stages.insert(0, ("fetch", fetch_seconds))
     requests = fetcher.client.requests
-    print(f"{len(fetched.fetched)} fetched ({requests} request{'' if requests == 1 else 's'}), "
-          f"{len(fetched.cached)} from the cache, {len(fetched.failed)} failed")
-    status = _print_import_report(report, args.dry_run)
-    for notice in fetched.notices:
-        print(f"note: {notice}", file=sys.stderr)
+    if not args.quiet:
+        print(f"{len(fetched.fetched)} fetched ({requests} request{'' if requests == 1 else 's'}), "
+              f"{len(fetched.cached)} from the cache, {len(fetched.failed)} failed")
+    status = _print_import_report(report, args)
+    if not args.quiet:
+        for notice in fetched.notices:
+            print(f"note: {notice}", file=sys.stderr)
     for identifier in fetched.missing:
         print(line_with_link(f"not found: arXiv returned no paper with the id {identifier}"), file=sys.stderr)
     for problem in fetched.failed:
@@ -304,6 +332,7 @@ def make_parser() -> argparse.ArgumentParser:
     imp.add_argument("--since", type=_date_argument, metavar="DATE",
                      help=f"only papers first published on or after DATE; applies to {filtering} files only")
     imp.add_argument("--dry-run", "-n", action="store_true", help="show what would change and write nothing")
+    _add_loudness(imp, "import")
     _add_config(imp)
     imp.set_defaults(run=cmd_import)
 
@@ -331,6 +360,7 @@ def make_parser() -> argparse.ArgumentParser:
                                help="ask again for what may have changed (today's papers, arXiv results) instead of using the cache")
         cache_use.add_argument("--offline", action="store_true", help="use only responses already in the cache; no network")
         parser_.add_argument("--dry-run", "-n", action="store_true", help="fetch, then show what the import would change and write no page")
+        _add_loudness(parser_, "fetch and import")
         _add_config(parser_)
         parser_.set_defaults(run=cmd_fetch)
 
@@ -350,9 +380,7 @@ def make_parser() -> argparse.ArgumentParser:
     bld.add_argument("--out", "-o", type=Path, help="output folder (default: output_dir of the settings, public/)")
     bld.add_argument("--base-url", help="override base_url, e.g. https://user.github.io/repo/")
     bld.add_argument("--theme", help="build with this theme instead of the one in the settings")
-    loudness = bld.add_mutually_exclusive_group()
-    loudness.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
-    loudness.add_argument("--verbose", "-v", action="store_true", help="also print the seconds each build stage took")
+    _add_loudness(bld, "build")
     _add_config(bld)
     bld.set_defaults(run=cmd_build)
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping, TypeVar
@@ -61,6 +62,7 @@ class ImportReport:
     changes: dict[str, str] = field(default_factory=dict)  # dry run only: slug -> unified diff
     formats: list[tuple[str, str]] = field(default_factory=list)  # (file, format it was read as)
     notices: list[Notice] = field(default_factory=list)  # worth saying, not wrong: empty feeds, …
+    stages: list[tuple[str, float]] = field(default_factory=list)  # seconds per stage, in order (`--verbose`)
 
 
 def title_key(title: str) -> str:
@@ -283,6 +285,7 @@ def import_files(
     would be. `progress` wraps the record and write loops (a progress bar on a terminal).
     """
     report = ImportReport()
+    started = time.perf_counter()
     if not dry_run:
         for path in remove_stale_temp_files(content_dir):
             message = "removed: a temporary file of a sitegen that was killed while writing"
@@ -290,6 +293,7 @@ def import_files(
     archive = _Archive(content_dir)
     report.broken = list(archive.broken)
     touched: list[str] = []
+    started = _lap(report, "read the archive", started)
     records = _records(expand_paths(paths), format, filters, report)
     for path, record in progress(records, desc="reading", unit=" papers"):
         incoming = _normalised(record.paper)
@@ -311,9 +315,18 @@ def import_files(
             archive.index(entry.paper)
         if slug not in touched:
             touched.append(slug)
+    started = _lap(report, "read and match the sources", started)
     for slug in progress(touched, desc="writing", unit=" papers"):
         _finish(archive, slug, date, report, dry_run)
+    _lap(report, "compare (dry run)" if dry_run else "write pages", started)
     return report
+
+
+def _lap(report: ImportReport, stage: str, started: float) -> float:
+    """Record the seconds since `started` as `stage`'s; return now."""
+    now = time.perf_counter()
+    report.stages.append((stage, now - started))
+    return now
 
 
 def _front_matter_errors(paper: Paper) -> list[str]:

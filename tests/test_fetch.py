@@ -138,6 +138,21 @@ def test_a_failure_halfway_keeps_what_was_fetched_and_exits_1(corpus, api, site,
     assert [p["date"] for p in api.asked("/api/daily_papers")[requests:]] == ["2024-06-04"]
 
 
+def test_quiet_prints_only_errors_and_verbose_the_seconds_of_each_stage(corpus, api, site, capsys):
+    config = site()
+    api.hf_day(DAY)
+    capsys.readouterr()
+    assert fetch(config, "hf-daily", "--date", DAY, "--quiet") == 0
+    assert capsys.readouterr() == ("", "") and len(papers(config)) == 6
+    assert fetch(config, "hf-daily", "--date", DAY, "--verbose") == 0
+    out = capsys.readouterr().out.splitlines()
+    assert "0 new, 0 enriched, 6 unchanged, 0 rejected" in out
+    assert [line.split(" s  ")[1] for line in out if " s  " in line] == ["fetch", "read the archive", "read and match the sources",
+                                                                         "write pages"]
+    assert fetch(config, "hf-daily", "--date", "2024-06-04", "--offline", "--quiet") == 1  # never fetched: an error, said
+    assert capsys.readouterr().err.count("2024-06-04") >= 1
+
+
 def test_offline_replays_the_cache_without_connecting(corpus, api, site):
     config = site()
     api.hf_day(DAY)
