@@ -212,3 +212,52 @@ def test_check_has_help(capsys) -> None:
     with pytest.raises(SystemExit) as exit_:
         main(["check", "--help"])
     assert exit_.value.code == 0 and "usage: sitegen check" in capsys.readouterr().out
+
+
+def page(out: Path, relative: str, body: str, head: str = "") -> None:
+    path = out / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"<!doctype html><html><head>{head}</head><body>{body}</body></html>", encoding="utf-8")
+
+
+@pytest.fixture
+def hand_made(tmp_path: Path) -> Path:
+    """An output folder whose pages write the same references to different ends: a reference is
+    resolved once per distinct meaning, never once per spelling."""
+    out = tmp_path / "out"
+    page(out, "index.html", '<a href="papers/one/#abstract">ok</a><a href="papers/one/#nowhere">no</a><a href="/repo/papers/one/">ok</a>')
+    page(out, "papers/one/index.html", '<h2 id="abstract">Abstract</h2><a href="../two/">ok</a><a href="/repo/gone/">gone</a>')
+    page(out, "papers/two/index.html", '<a href="../one/#abstract">ok</a><img src="/repo/static/x.png" alt="">')
+    page(out, "tags/x/index.html", '<a href="../two/">broken here</a><a href="/repo/gone/">gone</a><a href="mailto:a@b.c">mail</a>'
+                                   '<a href="https://arxiv.org/abs/1#v">arXiv</a>')
+    page(out, "elsewhere/index.html", '<a href="/repo/gone/">another site</a><a href="https://arxiv.org/abs/1">arXiv</a>',
+         head='<base href="https://mirror.example/">')
+    return out
+
+
+EXPECTED = {
+    ("/", "missing anchor", "papers/one/#nowhere"),
+    ("/papers/one/", "broken link", "/repo/gone/"),
+    ("/papers/two/", "missing asset", "/repo/static/x.png"),
+    ("/tags/x/", "broken link", "../two/"),
+    ("/tags/x/", "broken link", "/repo/gone/"),
+}
+
+
+def test_references_are_resolved_from_the_page_that_writes_them(hand_made: Path) -> None:
+    report = check_output(hand_made, "https://user.github.io/repo/")
+    assert {(p.page, p.reason, p.target) for p in report.broken} == EXPECTED
+    assert report.pages == 5 and report.references == 9
+    assert report.external == {"https://arxiv.org/abs/1": {"/tags/x/", "/elsewhere/"}, "https://mirror.example/repo/gone/": {"/elsewhere/"}}
+
+
+def test_pages_scanned_on_every_core_give_the_same_report(hand_made: Path, monkeypatch) -> None:
+    from sitegen import linkcheck
+
+    alone = check_output(hand_made, "https://user.github.io/repo/")
+    monkeypatch.setattr(linkcheck, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(linkcheck, "CHUNK", 2)  # three chunks over the two cores
+    forked = []
+    real = linkcheck.map_forked
+    monkeypatch.setattr(linkcheck, "map_forked", lambda *args, **kwargs: forked.append(1) or real(*args, **kwargs))
+    assert check_output(hand_made, "https://user.github.io/repo/") == alone and forked == [1]
