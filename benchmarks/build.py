@@ -1,11 +1,12 @@
 """Build times on a generated archive: cold, no-change and one-edit rebuilds, peak memory, stages.
 
-Usage: python benchmarks/build.py --papers 10000 [--runs 3] [--folder DIR] [--hugo PATH]
+Usage: python benchmarks/build.py --papers 10000 [--runs 3] [--folder DIR] [--hugo PATH] [--check]
 Each build runs `sitegen build --verbose` in a fresh process, as a user would. Cold builds
 start without output, its mirror and cache (the last run's are moved aside, not deleted: see
 corpus.set_aside); no-change builds follow a build; one-edit builds
-change one paper's abstract first. The first edit after a cold build also links the output's
-hard-link mirror (see build.py), so it is timed apart from a later one. Prints the median of
+change one paper's abstract first; with --check, `sitegen check` is timed too (its peak memory
+then counts in the one printed). The first edit after a cold build also links the output's
+hard-link mirror (see sitegen/pipeline.py), so it is timed apart from a later one. Prints the median of
 the runs and the stage times of the median cold build, and, when Hugo is installed (on PATH,
 $SITEGEN_BENCH_HUGO or --hugo), Hugo's median cold build of the same papers and sitegen's time
 as a multiple of it (compare.py converts them; it also compares Eleventy, Pelican, MkDocs and
@@ -30,7 +31,7 @@ from compare import hugo_comparison  # noqa: E402
 from corpus import compile_sitegen, make_corpus, set_aside  # noqa: E402
 
 
-def run_build(config: Path) -> tuple[float, float, str]:
+def run_build(config: Path, verb: str = "build") -> tuple[float, float, str]:
     """One `sitegen build` in a fresh process: (wall seconds, CPU seconds of it and every process
     it started, its output). The CPU time tells a slower machine (the same CPU time, more wall
     time: other tenants) from slower code (more CPU time). Files written before it (the
@@ -42,8 +43,8 @@ def run_build(config: Path) -> tuple[float, float, str]:
     os.sync()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    result = subprocess.run([sys.executable, "-m", "sitegen", "build", "--verbose", "--config", str(config)],
-                            check=True, capture_output=True, text=True)
+    command = [sys.executable, "-m", "sitegen", verb, *(["--verbose"] if verb == "build" else []), "--config", str(config)]
+    result = subprocess.run(command, check=True, capture_output=True, text=True)
     seconds = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return seconds, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime, result.stdout
@@ -55,6 +56,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--folder", type=Path, help="a site to build instead of a generated one (copied first: its files are never edited)")
     parser.add_argument("--hugo", metavar="PATH", help="the Hugo executable (default: $SITEGEN_BENCH_HUGO, then PATH)")
+    parser.add_argument("--check", action="store_true", help="also time `sitegen check` (a build into a temporary folder, then every link) once per run")
     args = parser.parse_args()
     compile_sitegen()
     with tempfile.TemporaryDirectory() as tmp:
@@ -66,7 +68,8 @@ def main() -> None:
             config = make_corpus(Path(tmp) / "site", args.papers)
         root = config.parent
         cold, warm, first_edit, edit, outputs = [], [], [], [], []
-        cpu: dict[str, list[float]] = {"cold": [], "warm": [], "first": [], "edit": []}
+        cpu: dict[str, list[float]] = {"cold": [], "warm": [], "first": [], "edit": [], "check": []}
+        checks: list[float] = []
         papers = sorted((root / "content" / "papers").glob("*.md"))
         for run in range(args.runs):
             # the output, its hard-link mirror (left by the last run's edits) and the cache: a cold
@@ -85,12 +88,17 @@ def main() -> None:
                 seconds, used, _ = run_build(config)
                 times.append(seconds)
                 cpu[kind].append(used)
+            if args.check:
+                seconds, used, _ = run_build(config, "check")
+                checks.append(seconds)
+                cpu["check"].append(used)
         peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         hugo = hugo_comparison(config, cold, args.runs, args.hugo)
     pages = re.search(r"(\d+) pages", outputs[0][1]).group(1)
     print(f"{len(papers)} papers, {pages} pages, {args.runs} runs (median; every run in brackets)")
     for name, times, used in (("cold build", cold, cpu["cold"]), ("no-change rebuild", warm, cpu["warm"]),
-                              ("first edit after it", first_edit, cpu["first"]), ("one paper edited", edit, cpu["edit"])):
+                              ("first edit after it", first_edit, cpu["first"]), ("one paper edited", edit, cpu["edit"]),
+                              *([("sitegen check", checks, cpu["check"])] if checks else [])):
         print(f"  {name:<20} {statistics.median(times):7.2f} s   [{', '.join(f'{t:.2f}' for t in times)}]"
               f"   CPU {statistics.median(used):.2f} s")
     print(f"  peak memory          {peak:7.0f} MiB")
