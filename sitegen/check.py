@@ -29,15 +29,21 @@ class CheckReport:
 
 def check_site(config: Config, external: bool = False, **external_options) -> CheckReport:
     """Build into a temporary folder and check it; raises ProblemsError for bad settings or content."""
+    with tempfile.TemporaryDirectory(prefix="sitegen-check-") as tmp:
+        result = build(config, Path(tmp) / "public", state=BuildState())  # fresh: never the site's cache
+        return check_built(config, result.out_dir, external, **external_options)
+
+
+def check_built(config: Config, out_dir: Path, external: bool = False, **external_options) -> CheckReport:
+    """Check the site built into `out_dir` for `config` (`sitegen build --check`: what was just
+    built, without building it again)."""
     report = CheckReport()
     if not has_host(config.base_url):
         report.warnings.append(
             f"base_url '{config.base_url}' has no host, so the build writes no feeds, no sitemap and no canonical "
             "links (they need absolute URLs); set base_url or pass --base-url https://… when publishing"
         )
-    with tempfile.TemporaryDirectory(prefix="sitegen-check-") as tmp:
-        result = build(config, Path(tmp) / "public", state=BuildState())  # fresh: never the site's cache
-        links = check_output(result.out_dir, config.base_url)
+    links = check_output(out_dir, config.base_url)
     report.problems.extend(links.broken)
     report.pages, report.references = links.pages, links.references
     if external and links.external:

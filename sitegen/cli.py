@@ -18,6 +18,7 @@ from .model import PaperDate, Problem, ProblemsError
 from .troubleshooting import line_with_link, with_link
 
 if TYPE_CHECKING:
+    from .check import CheckReport
     from .importing import ImportReport
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
@@ -62,7 +63,17 @@ def cmd_build(args: argparse.Namespace) -> int:
         _print_stages(result.stages)
     if not args.quiet:
         print(f"Built {result.papers} papers, {result.pages} pages ({done}) in {result.out_dir} ({result.seconds:.2f} s)")
-    return EXIT_OK
+    if not args.check:
+        return EXIT_OK
+    import time
+
+    from .check import check_built
+
+    started = time.perf_counter()
+    report = check_built(config, result.out_dir)
+    if args.verbose:
+        _print_stages([("check every link", time.perf_counter() - started)])
+    return _print_check_report(report, quiet=args.quiet)
 
 
 @contextlib.contextmanager
@@ -264,24 +275,32 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from .check import check_site, format_problems
+    from .check import check_site
 
     config = load_config(args.config)
     if args.base_url is not None:
         config = with_base_url(config, args.base_url)
     if args.external:
         print("Checking external links too: one request at a time per host, this can take minutes", file=sys.stderr)
-    report = check_site(config, external=args.external)
-    for warning in report.warnings:
-        print(line_with_link(f"warning: {warning}"), file=sys.stderr)
+    return _print_check_report(check_site(config, external=args.external), external=args.external)
+
+
+def _print_check_report(report: CheckReport, external: bool = False, quiet: bool = False) -> int:
+    """The warnings (but with --quiet), every problem and the summary of a check; its exit status."""
+    from .check import format_problems
+
+    if not quiet:
+        for warning in report.warnings:
+            print(line_with_link(f"warning: {warning}"), file=sys.stderr)
     for line in format_problems(report.problems):
         print(line_with_link(line))
-    external = f", {report.external_checked} external links" if args.external else ""
-    summary = f"Checked {report.pages} pages, {report.references} internal links{external}"
+    checked = f", {report.external_checked} external links" if external else ""
+    summary = f"Checked {report.pages} pages, {report.references} internal links{checked}"
     if report.problems:
         print(f"{summary}: {len(report.problems)} problem(s)", file=sys.stderr)
         return EXIT_INPUT
-    print(f"{summary}: no problems")
+    if not quiet:
+        print(f"{summary}: no problems")
     return EXIT_OK
 
 
@@ -380,6 +399,9 @@ def make_parser() -> argparse.ArgumentParser:
     bld.add_argument("--out", "-o", type=Path, help="output folder (default: output_dir of the settings, public/)")
     bld.add_argument("--base-url", help="override base_url, e.g. https://user.github.io/repo/")
     bld.add_argument("--theme", help="build with this theme instead of the one in the settings")
+    bld.add_argument("--check", action="store_true",
+                     help="then check every internal link, anchor and asset of what was built, as sitegen check does "
+                          "(without building again); exit 1 on any problem")
     _add_loudness(bld, "build")
     _add_config(bld)
     bld.set_defaults(run=cmd_build)

@@ -18,7 +18,7 @@ from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable
 from urllib.error import HTTPError, URLError
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 from urllib.request import Request, urlopen
@@ -27,6 +27,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from . import __version__
 from .parallel import can_fork, map_forked
+from .textfiles import files_under
 
 LINK, ASSET = "link", "asset"
 PLACEHOLDER_ORIGIN = "https://site.invalid"  # stands for the host when base_url is only a path
@@ -137,7 +138,7 @@ class _Site:
         self.origin = f"{parts.scheme}://{parts.netloc}" if parts.netloc else PLACEHOLDER_ORIGIN
         self.host = urlsplit(self.origin).netloc.lower()
         self.base_path = parts.path.rstrip("/")
-        self.files = set(_files_under(out))
+        self.files = {name for name, entry in files_under(out) if entry.is_file()}
         self.ids: dict[str, set[str]] = {}
 
     def url_of(self, path: str) -> str:
@@ -165,15 +166,6 @@ class _Site:
         if relative + "/index.html" in self.files:  # hosts redirect /x to /x/
             return relative + "/index.html", unquote(fragment)
         return None, unquote(fragment)
-
-
-def _files_under(folder: Path) -> Iterator[str]:
-    """Every file under `folder`, as a path relative to it with forward slashes."""
-    for parent, _, names in os.walk(folder):
-        prefix = os.path.relpath(parent, folder).replace(os.sep, "/") + "/" if parent != str(folder) else ""
-        for name in names:
-            if os.path.isfile(os.path.join(parent, name)):
-                yield prefix + name
 
 
 PARALLEL_FROM = 2000  # pages: below this, forked scanners cost more than they save

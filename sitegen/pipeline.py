@@ -31,7 +31,7 @@ from .render import compile_templates, make_environment, render_page
 from .rootfiles import clashes
 from .search import index_files, search_globals, write_search_index
 from .site import Group, Month, PaperView, Site, Year, assemble, paginate, tag_memo_key
-from .textfiles import write_text_atomic
+from .textfiles import files_under, write_text_atomic
 from .theming import ThemeChain, fingerprinted_name, static_files
 
 
@@ -504,7 +504,7 @@ def _relative(url: str) -> str:
 def _scan_outputs(out_dir: Path, known: dict[str, Signature]) -> dict[str, Signature]:
     """Every file under out_dir (relative path) -> its signature, looked up unless `known`."""
     found: dict[str, Signature] = {}
-    for name, entry in _files_under(out_dir):
+    for name, entry in files_under(out_dir):
         if name in known:
             found[name] = known[name]
         else:
@@ -513,19 +513,6 @@ def _scan_outputs(out_dir: Path, known: dict[str, Signature]) -> dict[str, Signa
             except OSError:
                 continue
     return found
-
-
-def _files_under(folder: Path) -> Iterator[tuple[str, os.DirEntry]]:
-    """Every file under `folder` (not following links to folders), with its path relative to it."""
-    folders = [("", str(folder))]
-    while folders:
-        relative, path = folders.pop()
-        with os.scandir(path) as entries:
-            for entry in entries:
-                if entry.is_dir(follow_symlinks=False):
-                    folders.append((relative + entry.name + "/", entry.path))
-                else:
-                    yield relative + entry.name, entry
 
 
 def _record_outputs(out_dir: Path, state: BuildState, names: set[str]) -> None:
@@ -542,7 +529,7 @@ def _look_over_output(out_dir: Path, state: BuildState) -> tuple[set[str], set[s
     them, and the files it did not write (put there by hand; a first build would not have them)."""
     outputs = state.outputs
     altered, strays, seen = set(), set(), set()
-    for name, entry in _files_under(out_dir):
+    for name, entry in files_under(out_dir):
         if name not in outputs:
             strays.add(name)
             continue

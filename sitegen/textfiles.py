@@ -1,5 +1,6 @@
 """Reading and writing the text files sitegen works with: UTF-8 in, YAML without repeated keys,
-atomic writes out (and the clean-up after a writer that was killed mid-write)."""
+atomic writes out (and the clean-up after a writer that was killed mid-write); the walk over
+every file of a folder (the output, which builds and `sitegen check` look over)."""
 from __future__ import annotations
 
 import os
@@ -7,7 +8,7 @@ import re
 import socket
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import yaml
 from yaml.nodes import MappingNode
@@ -156,3 +157,16 @@ def remove_stale_temp_files(folder: Path) -> list[Path]:
             continue
         removed.append(path)
     return removed
+
+
+def files_under(folder: Path) -> Iterator[tuple[str, os.DirEntry]]:
+    """Every file under `folder` (not following links to folders), with its path relative to it."""
+    folders = [("", str(folder))]
+    while folders:
+        relative, path = folders.pop()
+        with os.scandir(path) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append((relative + entry.name + "/", entry.path))
+                else:
+                    yield relative + entry.name, entry

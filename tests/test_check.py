@@ -261,3 +261,35 @@ def test_pages_scanned_on_every_core_give_the_same_report(hand_made: Path, monke
     real = linkcheck.map_forked
     monkeypatch.setattr(linkcheck, "map_forked", lambda *args, **kwargs: forked.append(1) or real(*args, **kwargs))
     assert check_output(hand_made, "https://user.github.io/repo/") == alone and forked == [1]
+
+
+def build_and_check(root: Path, capsys, *args: str) -> tuple[int, str, str]:
+    capsys.readouterr()
+    code = main(["build", "--check", "--config", str(root / "sitegen.yaml"), *args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_build_check_checks_what_it_built_as_check_does(make_site, capsys) -> None:
+    root = make_site(good_papers(), SETTINGS)
+    code, out, _ = build_and_check(root, capsys)
+    lines = out.splitlines()
+    assert code == 0 and lines[0].startswith("Built 2 papers") and lines[-1].endswith("internal links: no problems")
+    assert lines[-1] == check(root, capsys)[1].splitlines()[-1]  # the same pages and links as a fresh build's
+    override(root, "tags.html", '{% extends "base.html" %}{% block content %}'
+                                '<a href="{{ url_for(\'/no-such-page/\') }}">gone</a>{% endblock %}')
+    code, out, err = build_and_check(root, capsys)
+    assert code == 1 and "/tags/: broken link → /repo/no-such-page/" in out.splitlines() and "1 problem(s)" in err
+    assert "no-such-page" in (root / "public" / "tags" / "index.html").read_text(encoding="utf-8")  # built all the same
+    assert check(root, capsys)[:2] == (1, out.split("\n", 1)[1])  # sitegen check says the same
+
+
+def test_build_check_quiet_prints_only_problems_and_verbose_the_time_it_took(make_site, capsys) -> None:
+    root = make_site(good_papers(), SETTINGS)
+    assert build_and_check(root, capsys, "--quiet") == (0, "", "")
+    code, out, _ = build_and_check(root, capsys, "--verbose")
+    assert code == 0 and any(line.endswith(" s  check every link") for line in out.splitlines())
+    override(root, "tags.html", '{% extends "base.html" %}{% block content %}<a href="#gone">gone</a>{% endblock %}')
+    code, out, err = build_and_check(root, capsys, "--quiet")
+    assert code == 1 and out.splitlines() == ["/tags/: missing anchor → #gone", "  see docs/troubleshooting.md#missing-anchor"]
+    assert "1 problem(s)" in err and "warning" not in err
