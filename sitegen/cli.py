@@ -9,6 +9,7 @@ import contextlib
 import datetime as dt
 import os
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, NoReturn, Sequence
 
@@ -65,8 +66,6 @@ def cmd_build(args: argparse.Namespace) -> int:
         print(f"Built {result.papers} papers, {result.pages} pages ({done}) in {result.out_dir} ({result.seconds:.2f} s)")
     if not args.check:
         return EXIT_OK
-    import time
-
     from .check import check_built
 
     started = time.perf_counter()
@@ -167,18 +166,16 @@ def _say(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
-def _quiet(line: str) -> None:
+def _say_nothing(line: str) -> None:
     """What `--quiet` does with a fetch's news of each request: nothing (its failures are reported)."""
 
 
 def cmd_fetch(args: argparse.Namespace) -> int:
-    import time
-
     from .fetch import (Fetcher, arxiv_ids, days_between, fetch_arxiv_ids, fetch_arxiv_query, fetch_hf_daily,
                         import_fetched, today_utc)
 
     config = load_config(args.config)
-    fetcher = Fetcher(config, refresh=args.refresh, offline=args.offline, log=_quiet if args.quiet else _say)
+    fetcher = Fetcher(config, refresh=args.refresh, offline=args.offline, log=_say_nothing if args.quiet else _say)
     started = time.perf_counter()
     if args.source == "hf-daily":
         if args.date and (args.since or args.until):
