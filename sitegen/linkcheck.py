@@ -215,7 +215,7 @@ class _References:
             key = (kind, None if written.startswith("/") and not written.startswith("//") and not scan.base_href else served_at, written)
             outcome = self.seen.get(key)
             if outcome is None:
-                outcome = self.seen[key] = self._outcome(kind, urljoin(served_at, written))
+                outcome = self.seen[key] = self.outcome(kind, urljoin(served_at, written))
             if outcome[0] == "internal":
                 result.count += 1
                 problem, file, fragment = outcome[1:]
@@ -228,7 +228,8 @@ class _References:
         result.external = list(external)
         return result
 
-    def _outcome(self, kind: str, target: str) -> tuple:
+    def outcome(self, kind: str, target: str) -> tuple:
+        """What the absolute URL `target` is (see _SKIP): ("internal", problem or None, file, fragment) for one of the site's."""
         scheme = urlsplit(target).scheme.lower()
         if scheme in _SKIP_SCHEMES:
             return _SKIP
@@ -267,28 +268,18 @@ def check_output(out: Path, base_url: str = "/") -> LinkReport:
         count += result.count
         for url in result.external:
             external[url].add(page)
-        for written, file, fragment in result.anchors:
+        for written, file, fragment in result.anchors:  # fragment is neither empty nor "top"
             if file in site.ids and fragment not in site.ids[file]:
                 broken.append(BrokenLink(page, "missing anchor", written))
     for relative in sorted(site.files):
-        for written, target in _other_references(out, relative, site):
+        for written, target in _other_references(out, relative, site):  # internal URLs only
             count += 1
-            problem = _check_reference(site, ASSET if relative.endswith(".css") else LINK, target)
+            _, problem, file, fragment = references.outcome(ASSET if relative.endswith(".css") else LINK, target)
+            if problem is None and fragment and fragment != "top" and file in site.ids and fragment not in site.ids[file]:
+                problem = "missing anchor"
             if problem:
                 broken.append(BrokenLink(site_path(relative), problem, written))
     return LinkReport(sorted(broken), len(pages), count, dict(external))
-
-
-def _check_reference(site: _Site, kind: str, target: str) -> str | None:
-    try:
-        file, fragment = site.resolve(target)
-    except ValueError:
-        return "link outside the site" if kind == LINK else "asset outside the site"
-    if file is None:
-        return "broken link" if kind == LINK else "missing asset"
-    if fragment and file in site.ids and fragment not in site.ids[file] and fragment != "top":
-        return "missing anchor"
-    return None
 
 
 def _other_references(out: Path, relative: str, site: _Site) -> Iterable[tuple[str, str]]:
