@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .build import build
+from .build import Progress, build
 from .buildstate import BuildState
 from .config import Config
 from .feeds import has_host
@@ -27,14 +27,16 @@ class CheckReport:
     external_checked: int = 0
 
 
-def check_site(config: Config, external: bool = False, **external_options) -> CheckReport:
-    """Build into a temporary folder and check it; raises ProblemsError for bad settings or content."""
+def check_site(config: Config, external: bool = False, progress: Progress | None = None, **external_options) -> CheckReport:
+    """Build into a temporary folder and check it; raises ProblemsError for bad settings or content.
+    `progress` hears of the build's stages and pages, then of the pages checked."""
     with tempfile.TemporaryDirectory(prefix="sitegen-check-") as tmp:
-        result = build(config, Path(tmp) / "public", state=BuildState())  # fresh: never the site's cache
-        return check_built(config, result.out_dir, external, **external_options)
+        result = build(config, Path(tmp) / "public", state=BuildState(), progress=progress)  # fresh: never the site's cache
+        return check_built(config, result.out_dir, external, progress, **external_options)
 
 
-def check_built(config: Config, out_dir: Path, external: bool = False, **external_options) -> CheckReport:
+def check_built(config: Config, out_dir: Path, external: bool = False, progress: Progress | None = None,
+                **external_options) -> CheckReport:
     """Check the site built into `out_dir` for `config` (`sitegen build --check`: what was just
     built, without building it again)."""
     report = CheckReport()
@@ -43,7 +45,7 @@ def check_built(config: Config, out_dir: Path, external: bool = False, **externa
             f"base_url '{config.base_url}' has no host, so the build writes no feeds, no sitemap and no canonical "
             "links (they need absolute URLs); set base_url or pass --base-url https://… when publishing"
         )
-    links = check_output(out_dir, config.base_url)
+    links = check_output(out_dir, config.base_url, (lambda done, total: progress("check links", done, total)) if progress else None)
     report.problems.extend(links.broken)
     report.pages, report.references = links.pages, links.references
     if external and links.external:

@@ -69,7 +69,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     from .check import check_built
 
     started = time.perf_counter()
-    report = check_built(config, result.out_dir)
+    with _build_progress(enabled=not args.quiet and sys.stderr.isatty()) as progress:
+        report = check_built(config, result.out_dir, progress=progress)
     if args.verbose:
         _print_stages([("check every link", time.perf_counter() - started)])
     return _print_check_report(report, quiet=args.quiet)
@@ -279,7 +280,9 @@ def cmd_check(args: argparse.Namespace) -> int:
         config = with_base_url(config, args.base_url)
     if args.external:
         print("Checking external links too: one request at a time per host, this can take minutes", file=sys.stderr)
-    return _print_check_report(check_site(config, external=args.external), external=args.external)
+    with _build_progress(enabled=sys.stderr.isatty()) as progress:
+        report = check_site(config, external=args.external, progress=progress)
+    return _print_check_report(report, external=args.external)
 
 
 def _print_check_report(report: CheckReport, external: bool = False, quiet: bool = False) -> int:

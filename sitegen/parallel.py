@@ -91,20 +91,29 @@ _MAPPED: Callable[[Any], Any] | None = None  # the function of the current map_f
 
 
 def map_forked(function: Callable[[Any], Any], items: list[Any], meanwhile: Callable[[], None] | None = None,
-               processes: int | None = None) -> list[Any]:
+               processes: int | None = None, done: Callable[[int], None] | None = None) -> list[Any]:
     """[function(item) for item in items] on `processes` forked processes (default: one per
     item), which take the items in turn (the function and what it needs are inherited; only the
     items and the results are pickled, each result as soon as it is ready). `meanwhile()` runs
-    in this process while they work."""
+    in this process while they work; `done(n)` hears each time the first n results are in."""
     global _MAPPED
     _MAPPED = function
     gc.freeze()
     try:
         with multiprocessing.get_context("fork").Pool(processes or len(items)) as pool:
-            pending = pool.map_async(_run_mapped, items, chunksize=1)
+            if done is None:
+                pending = pool.map_async(_run_mapped, items, chunksize=1)
+                if meanwhile is not None:
+                    meanwhile()
+                return pending.get()
+            results = pool.imap(_run_mapped, items, chunksize=1)
             if meanwhile is not None:
                 meanwhile()
-            return pending.get()
+            gathered = []
+            for result in results:
+                gathered.append(result)
+                done(len(gathered))
+            return gathered
     finally:
         gc.unfreeze()
         _MAPPED = None

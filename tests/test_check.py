@@ -260,7 +260,18 @@ def test_pages_scanned_on_every_core_give_the_same_report(hand_made: Path, monke
     forked = []
     real = linkcheck.map_forked
     monkeypatch.setattr(linkcheck, "map_forked", lambda *args, **kwargs: forked.append(1) or real(*args, **kwargs))
-    assert check_output(hand_made, "https://user.github.io/repo/") == alone and forked == [1]
+    heard: list[tuple[int, int]] = []
+    assert check_output(hand_made, "https://user.github.io/repo/", lambda done, total: heard.append((done, total))) == alone
+    assert forked == [1] and heard == [(2, 5), (4, 5), (5, 5)]  # pages scanned, chunk by chunk
+
+
+def test_progress_hears_of_the_pages_checked(hand_made: Path, monkeypatch) -> None:
+    from sitegen import linkcheck
+
+    monkeypatch.setattr(linkcheck, "CHUNK", 2)
+    heard: list[tuple[int, int]] = []
+    check_output(hand_made, "https://user.github.io/repo/", lambda done, total: heard.append((done, total)))
+    assert heard == [(2, 5), (4, 5), (5, 5)]
 
 
 def build_and_check(root: Path, capsys, *args: str) -> tuple[int, str, str]:
@@ -293,3 +304,15 @@ def test_build_check_quiet_prints_only_problems_and_verbose_the_time_it_took(mak
     code, out, err = build_and_check(root, capsys, "--quiet")
     assert code == 1 and out.splitlines() == ["/tags/: missing anchor → #gone", "  see docs/troubleshooting.md#missing-anchor"]
     assert "1 problem(s)" in err and "warning" not in err
+
+
+def test_check_site_reports_the_build_then_the_pages_checked(make_site) -> None:
+    from sitegen.check import check_site
+    from sitegen.config import load_config
+
+    root = make_site(good_papers(), SETTINGS)
+    heard: list[tuple[str, int, int]] = []
+    report = check_site(load_config(root / "sitegen.yaml"), progress=lambda stage, done, total: heard.append((stage, done, total)))
+    stages = [stage for stage, _, _ in heard]
+    assert "read content" in stages and stages[-1] == "check links"
+    assert heard[-1] == ("check links", report.pages, report.pages)
