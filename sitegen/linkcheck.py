@@ -141,6 +141,10 @@ class _Site:
         self.files = {name for name, entry in files_under(out) if entry.is_file()}
         self.ids: dict[str, set[str]] = {}
 
+    def lacks_anchor(self, file: str, fragment: str) -> bool:
+        """Whether `file`, a page (other files have no ids to look up), has no element `fragment`."""
+        return file in self.ids and fragment not in self.ids[file]
+
     def url_of(self, path: str) -> str:
         return self.origin + self.base_path + path
 
@@ -166,6 +170,11 @@ class _Site:
         if relative + "/index.html" in self.files:  # hosts redirect /x to /x/
             return relative + "/index.html", unquote(fragment)
         return None, unquote(fragment)
+
+
+def _names_anchor(fragment: str) -> bool:
+    """Whether a URL's fragment must name an element: "#" and "#top" lead to the top of any page."""
+    return fragment not in ("", "top")
 
 
 PARALLEL_FROM = 2000  # pages: below this, forked scanners cost more than they save
@@ -208,7 +217,7 @@ class _References:
             if written.startswith("#"):  # the same document, wherever it is served from
                 result.count += 1
                 fragment = unquote(written[1:])
-                if fragment and fragment != "top" and fragment not in scan.ids:
+                if _names_anchor(fragment) and fragment not in scan.ids:
                     result.broken.append(BrokenLink(page, "missing anchor", written))
                 continue
             # a path from the root resolves alike on every page of one origin
@@ -221,7 +230,7 @@ class _References:
                 problem, file, fragment = outcome[1:]
                 if problem:
                     result.broken.append(BrokenLink(page, problem, written))
-                elif fragment and fragment != "top" and file.endswith(".html"):
+                elif _names_anchor(fragment) and file.endswith(".html"):
                     result.anchors.append((written, file, fragment))
             elif outcome[0] == "external":
                 external[outcome[1]] = None
@@ -274,14 +283,14 @@ def check_output(out: Path, base_url: str = "/", progress: Callable[[int, int], 
         count += result.count
         for url in result.external:
             external[url].add(page)
-        for written, file, fragment in result.anchors:  # fragment is neither empty nor "top"
-            if file in site.ids and fragment not in site.ids[file]:
+        for written, file, fragment in result.anchors:
+            if site.lacks_anchor(file, fragment):
                 broken.append(BrokenLink(page, "missing anchor", written))
     for relative in sorted(site.files):
         for written, target in _other_references(out, relative, site):  # internal URLs only
             count += 1
             _, problem, file, fragment = references.outcome(ASSET if relative.endswith(".css") else LINK, target)
-            if problem is None and fragment and fragment != "top" and file in site.ids and fragment not in site.ids[file]:
+            if problem is None and _names_anchor(fragment) and site.lacks_anchor(file, fragment):
                 problem = "missing anchor"
             if problem:
                 broken.append(BrokenLink(site_path(relative), problem, written))
