@@ -22,11 +22,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, NamedTuple
 
-from .buildstate import CACHE_DIR, CODE_VERSION, BuildState, Signature, content_signatures, load_head, load_state, signature, stat_signature
+from .buildstate import CODE_VERSION, BuildState, Signature, cache_folder, content_signatures, load_head, load_state, signature, stat_signature
 from .collector import collector_paused
 from .config import Config
 from .model import Problem, ProblemsError
 from .rootfiles import extra_files, extra_signatures
+from .textfiles import process_is_alive
 from .theming import ThemeChain, resolve_theme, static_files, template_dirs
 
 if TYPE_CHECKING:
@@ -93,13 +94,15 @@ def global_digest(config: Config, chain: ThemeChain, statics: dict[str, Path]) -
 
 
 def build(config: Config, out_dir: Path | None = None, state: BuildState | None = None,
-          progress: Progress | None = None, committing: Callable[[], None] | None = None) -> BuildResult:
+          progress: Progress | None = None, committing: Callable[[], None] | None = None, keep_site: bool = False) -> BuildResult:
     """Build the site into `out_dir` (default: the config's output_dir).
 
     With `state` (kept by `sitegen serve`) the build starts from it; without, from the cache
     beside sitegen.yaml, which it updates. `progress` hears of each stage and of rendered pages.
     `committing()` is called once every page is ready, just before the output starts to change:
     until then, stopping the build (even killing it) leaves the output as it was.
+    `keep_site` (for `sitegen serve`, which updates pages from it): the result has the assembled
+    site even when nothing changed.
     """
     started = time.perf_counter()
     out_dir = (out_dir or config.output_dir).resolve()
@@ -109,23 +112,21 @@ def build(config: Config, out_dir: Path | None = None, state: BuildState | None 
     # the collector only re-scans them: half a second of a rebuild of 10,000 papers.
     with collector_paused():
         if state is None:
-            with _build_lock(config.root):
+            with build_lock(config.root):
                 _recover_interrupted(out_dir)
-                return _build(config, out_dir, None, True, started, watch, committing)
+                return _build(config, out_dir, None, True, started, watch, committing, keep_site)
         try:
-            return _build(config, out_dir, state, False, started, watch, committing)
+            return _build(config, out_dir, state, False, started, watch, committing, keep_site)
         except BaseException:
             state.stale = True  # what it read is remembered, but its pages were never all written
             raise
 
 
 @contextlib.contextmanager
-def _build_lock(root: Path) -> Iterator[None]:
+def build_lock(root: Path) -> Iterator[None]:
     """One `sitegen build` per site at a time: two would swap their outputs into one folder."""
-    folder = root / CACHE_DIR
     try:
-        folder.mkdir(exist_ok=True)
-        (folder / ".gitignore").write_text("*\n", encoding="utf-8")
+        folder = cache_folder(root)
         handle = open(folder / "build.lock", "a+b")
     except OSError:  # a read-only site can still be built elsewhere; it cannot race itself
         yield
@@ -143,7 +144,7 @@ def _build_lock(root: Path) -> Iterator[None]:
 
 
 def _build(config: Config, out_dir: Path, state: BuildState | None, persistent: bool, started: float, watch: Stopwatch,
-           committing: Callable[[], None] | None) -> BuildResult:
+           committing: Callable[[], None] | None, keep_site: bool = False) -> BuildResult:
     """The build from `state`, or (None) from the cache beside sitegen.yaml, of which only its
     head is read when it shows that nothing changed."""
     chain = resolve_theme(config.root, config.theme, config.theme_options, str(config.root / "sitegen.yaml"))
@@ -153,7 +154,7 @@ def _build(config: Config, out_dir: Path, state: BuildState | None, persistent: 
     root_signatures = extra_signatures(root_files)
     scanned = None  # the content files' signatures, when the cache's head had them looked up
     if state is None:
-        head = load_head(config.root)
+        head = None if keep_site else load_head(config.root)
         if head is not None:
             scanned = _content_signatures(config)
             # (a file touched without a change is not told apart here: the full check below is)
@@ -164,7 +165,7 @@ def _build(config: Config, out_dir: Path, state: BuildState | None, persistent: 
     from .pipeline import make_site  # the rendering machinery, loaded only when there is something to build
 
     return make_site(config, out_dir, state, persistent, started, watch, committing,
-                     Checked(chain, statics, base_digest, root_files, root_signatures, scanned))
+                     Checked(chain, statics, base_digest, root_files, root_signatures, scanned), keep_site)
 
 
 def _content_signatures(config: Config) -> dict[str, Signature | None] | None:
@@ -218,19 +219,9 @@ def _recover_interrupted(out_dir: Path) -> None:
     leftovers = [(signature(path) or (0,), path) for path in out_dir.parent.glob(f".{out_dir.name}.*-*")]
     for _, path in sorted(leftovers, reverse=True):  # the newest site moved aside first
         kind, _, pid = path.name.removeprefix(f".{out_dir.name}.").rpartition("-")
-        if kind not in ("old", "building", "overlay", "trash") or not pid.isdigit() or _alive(int(pid)):
+        if kind not in ("old", "building", "overlay", "trash") or not pid.isdigit() or process_is_alive(int(pid)):
             continue
         if kind == "old" and not out_dir.exists():
             os.replace(path, out_dir)
         else:
             shutil.rmtree(path, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True
-    return True

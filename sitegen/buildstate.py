@@ -204,6 +204,15 @@ def load_state(root: Path) -> BuildState:
         return BuildState()
 
 
+def cache_folder(root: Path) -> Path:
+    """The site's cache folder, made if need be, with a .gitignore of its own so that it is never
+    committed, even where the site's does not name it. Raises OSError if it cannot be made."""
+    folder = root / CACHE_DIR
+    folder.mkdir(exist_ok=True)
+    (folder / ".gitignore").write_text("*\n", encoding="utf-8")
+    return folder
+
+
 def partial_state(root: Path) -> Path:
     """Where this process writes the cache before it replaces the last one."""
     return root / CACHE_DIR / f".{STATE_FILE}.{os.getpid()}"
@@ -213,8 +222,7 @@ def dump_content(state: BuildState, partial: Path) -> bool:
     """Start the cache at `partial` with the content fields of `state` (save_state completes it);
     False if it cannot be written."""
     try:
-        partial.parent.mkdir(exist_ok=True)
-        (partial.parent / ".gitignore").write_text("*\n", encoding="utf-8")
+        cache_folder(partial.parent.parent)
         with open(partial, "wb") as handle, collector_paused():
             pickle.dump({name: value for name, value in state.__getstate__().items() if name in CONTENT_FIELDS}, handle,
                         protocol=pickle.HIGHEST_PROTOCOL)

@@ -159,9 +159,10 @@ def copy_static(config: Config, chain: ThemeChain, out_dir: Path) -> dict[str, s
 
 
 def make_site(config: Config, out_dir: Path, state: BuildState, persistent: bool, started: float, watch: Stopwatch,
-              committing: Callable[[], None] | None, checked: Checked) -> BuildResult:
+              committing: Callable[[], None] | None, checked: Checked, keep_site: bool = False) -> BuildResult:
     """The build (see build.build) from `state` once the check found something to do, or the
-    cache's head could not tell: read the content, assemble, render what changed, write."""
+    cache's head could not tell: read the content, assemble, render what changed, write. With
+    `keep_site` the site is assembled (and returned) even when nothing changed."""
     chain, statics, base_digest, root_files, root_signatures, scanned = checked
     assets: dict[str, str] = {}  # static file -> fingerprinted name, filled once copy_static has written them
     env = make_environment(config, chain, assets, _compiled_templates(config.root) if persistent else None)
@@ -181,7 +182,7 @@ def make_site(config: Config, out_dir: Path, state: BuildState, persistent: bool
             related.cancel()
         raise
     watch.lap("read content", "assemble")
-    if not content_changed and as_left(state, out_dir, base_digest, root_signatures):
+    if not content_changed and not keep_site and as_left(state, out_dir, base_digest, root_signatures):
         if persistent:  # the head did not say so (files touched without a change): now it will
             save_head(config.root, state)
         watch.lap("check output")
@@ -653,15 +654,15 @@ def _relink_mirror(out_dir: Path) -> bool:
     mirror, _ = _mirror_paths(out_dir)
     shutil.rmtree(mirror, ignore_errors=True)
     try:
-        _link_tree(out_dir, mirror)
+        link_tree(out_dir, mirror)
     except OSError:
         shutil.rmtree(mirror, ignore_errors=True)
         return False
     return True
 
 
-def _link_tree(source: Path, target: Path) -> None:
-    """Hard-link every file under `source` to the same place under `target`."""
+def link_tree(source: Path, target: Path) -> None:
+    """Hard-link every file under `source` to the same place under `target` (which must not exist)."""
     folders = [(str(source), str(target))]
     while folders:
         origin, copy = folders.pop()

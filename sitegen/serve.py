@@ -1,11 +1,13 @@
 """`sitegen serve`: build, serve the preview, watch the sources, rebuild and reload the browser.
 
 The preview is built into a temporary folder (public/ is left to `sitegen build`), served under
-the base_url's path so that what you preview is what you deploy. A failed build never stops the
+the base_url's path so that what you preview is what you deploy; it starts as a hard-linked copy
+of public/ when that is up to date but for some pages (preview_start.py). A failed build never stops the
 server: the error goes to the terminal and, as an overlay, to every open tab.
 """
 from __future__ import annotations
 
+import os
 import tempfile
 import threading
 import time
@@ -21,6 +23,7 @@ from .devserver import LiveState, make_server
 from .followup import FollowUp, adopt_full_build, page_urls
 from .liveupdate import LiveSite, quick_update
 from .model import ProblemsError
+from .preview_start import PREFIX, preview_parent, start_from_output
 from .theming import resolve_theme
 from .troubleshooting import line_with_link
 from .watch import Watcher
@@ -52,7 +55,8 @@ class Preview:
         self.state = LiveState()
         # Kept between rebuilds: only what changed is re-rendered. The first build starts from the
         # cache of the site's last `sitegen build` (read, never written here): papers it parsed,
-        # related papers and citation keys it derived are not computed again.
+        # related papers and citation keys it derived are not computed again, and the pages it
+        # wrote are linked, not rendered again (preview_start.py).
         self.build_state: BuildState | None = None
         self.config: Config | None = None
         self.live: LiveSite | None = None
@@ -77,7 +81,8 @@ class Preview:
                 self.config = self.load_config()
                 if self.build_state is None:
                     self.build_state = load_state(self.config.root)
-                result = build(self.config, self.out_dir, state=self.build_state)
+                    start_from_output(self.config, self.build_state, self.out_dir)
+                result = build(self.config, self.out_dir, state=self.build_state, keep_site=True)
             except ProblemsError as err:
                 self.live = None  # what was shown no longer matches what was read: the next change builds
                 self._failed(err.problems)
@@ -144,7 +149,8 @@ class Preview:
 def run_preview(options: ServeOptions, say: Callable[[str], None], ready: Callable[[str], None] | None = None,
                 stop: threading.Event | None = None) -> None:
     """Serve until interrupted (or until `stop` is set, for tests). Raises OSError if the port is taken."""
-    with tempfile.TemporaryDirectory(prefix="sitegen-serve-") as tmp:
+    parent = preview_parent(options.config_file.resolve().parent)
+    with tempfile.TemporaryDirectory(prefix=f"{PREFIX}{os.getpid()}-" if parent else "sitegen-serve-", dir=parent) as tmp:
         preview = Preview(options, Path(tmp) / "site", say)
         preview.rebuild()
         prefix = preview.config.base_path if preview.config else ""

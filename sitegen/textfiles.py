@@ -111,7 +111,7 @@ def _temp_affixes(path: Path) -> tuple[str, str]:
     return f".{path.name}.sitegen-{_HOST}-{os.getpid()}-", ".tmp"
 
 
-def _process_is_alive(pid: int) -> bool:
+def process_is_alive(pid: int) -> bool:
     """Whether `pid` may be running; anything short of proof that it is gone counts as alive."""
     if os.name != "posix" or pid <= 0:  # elsewhere os.kill(pid, 0) is not a harmless probe
         return True
@@ -142,7 +142,7 @@ def stale_temp_files(folder: Path) -> list[Path]:
                 continue
         except OSError:
             continue
-        if not _process_is_alive(int(match["pid"])):
+        if not process_is_alive(int(match["pid"])):
             found.append(Path(entry.path))
     return sorted(found)
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import paper_text
+from conftest import paper_text, tree
 
 SETTINGS = "title: Preview test\nper_page: 5\n"
 
@@ -137,6 +137,27 @@ def test_an_edit_rebuilds_and_sends_a_reload_event(server: Server, site: Path) -
     assert change["build"] == build + 1 and change["css_only"] is False
     assert b"Paper two, revised" in server.get("/papers/paper-2/")[2]
     events.close()
+
+
+def test_after_a_build_serve_starts_from_public_and_leaves_it_alone(site: Path) -> None:
+    subprocess.run([sys.executable, "-m", "sitegen", "build", "--quiet", "--config", str(site / "sitegen.yaml")], check=True)
+    public = tree(site / "public")
+    running = Server(site)
+    try:
+        assert re.search(r"rendered 0 of \d+ pages", "".join(running.lines))  # linked from public/, not rendered
+        previews = list((site / ".sitegen-cache").glob("serve-*/site"))
+        assert len(previews) == 1 and tree(previews[0]) == public
+        events = Events(running.url)
+        events.next("hello")
+        save(site / "content" / "papers" / "paper-2.md", paper_text("Paper two, revised", date="2024-05-02"))
+        events.next("reload")
+        assert b"Paper two, revised" in running.get("/papers/paper-2/")[2]
+        events.close()
+    finally:
+        code, _, err = running.stop()
+    assert code == 0 and "Traceback" not in err
+    assert tree(site / "public") == public
+    assert not list((site / ".sitegen-cache").glob("serve-*"))
 
 
 def test_saves_arriving_together_make_one_rebuild(server: Server, site: Path) -> None:
