@@ -1,7 +1,8 @@
 """`sitegen serve` responsiveness: start-up time, and save-to-reload time for one edited paper.
 
 Usage: python benchmarks/serve.py --papers 10000 [--edits 10] [--built]
-With --built, `sitegen build` runs first, as after the quick start: serve starts from its cache.
+With --built, `sitegen build` runs first, as after the quick start: serve starts from its cache
+and from the pages it wrote (see sitegen/preview_start.py).
 Starts the real server on 127.0.0.1 (a free port), listens to its live-reload events like a
 browser tab, edits one paper's abstract at a time and times each save until the reload event
 (the pages that show the paper are updated), and until the follow-up event (the whole site,
@@ -43,7 +44,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--papers", type=int, default=1000)
     parser.add_argument("--edits", type=int, default=10)
-    parser.add_argument("--built", action="store_true", help="run `sitegen build` first: serve starts from its cache")
+    parser.add_argument("--built", action="store_true", help="run `sitegen build` first: serve starts from its cache and output")
     args = parser.parse_args()
     compile_sitegen()
     with tempfile.TemporaryDirectory() as tmp:

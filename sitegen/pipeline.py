@@ -321,7 +321,7 @@ def _compiled_templates(root: Path) -> Path | None:
     """The folder of templates compiled by earlier builds, one per version of sitegen's code
     (what Jinja compiles a template to is partly sitegen's: see render.py); older ones go.
     None where the site cannot be written. Only builds that keep the cache use it (`sitegen
-    check` and `serve` leave the site's folder alone or keep their templates in memory)."""
+    check` leaves the site's folder alone, `serve` keeps its templates in memory)."""
     folder = root / CACHE_DIR / f"templates-{CODE_VERSION[:16]}"
     try:
         folder.mkdir(parents=True, exist_ok=True)

@@ -18,6 +18,7 @@ from typing import Any, Callable
 
 from .build import build
 from .buildstate import BuildState, load_state
+from .collector import back_into_collections, keep_out_of_collections
 from .config import Config, load_config, with_theme
 from .devserver import LiveState, make_server
 from .followup import FollowUp, adopt_full_build, page_urls
@@ -78,6 +79,7 @@ class Preview:
                 if changed and self.live is not None and self._update(changed, started):
                     return True
                 self.live = None
+                back_into_collections()
                 self.config = self.load_config()
                 if self.build_state is None:
                     self.build_state = load_state(self.config.root)
@@ -88,6 +90,7 @@ class Preview:
                 self._failed(err.problems)
                 return False
             self.live = LiveSite.after(self.config, result, self.build_state)
+            keep_out_of_collections()
             css_only = bool(changed) and all(p.suffix == ".css" for p in changed)
             self.state.rebuilt(css_only)
             what = f"{len(changed)} change(s)" if changed else "start"

@@ -111,3 +111,23 @@ def test_previews_live_in_the_cache_folder_and_those_of_killed_servers_go(built:
         (folder / "site").mkdir(parents=True)
     assert preview_parent(built) == built / CACHE_DIR
     assert not left.exists() and mine.exists()
+
+
+def test_what_a_full_build_leaves_is_kept_out_of_collections_until_the_next(built: Path, tmp_path: Path) -> None:
+    """A save's garbage collection does not scan the site kept between builds (gc.freeze), and
+    the next full build lets the old site go."""
+    import gc
+    import weakref
+
+    try:
+        preview, _ = start(built, tmp_path / "preview")
+        assert gc.get_freeze_count() > 0
+        view = preview.live.site.papers[0]
+        assert gc.is_tracked(view) and not any(tracked is view for tracked in gc.get_objects())  # frozen
+        del view
+        old_view = weakref.ref(preview.live.site.papers[0])
+        (built / "sitegen.yaml").write_text(SETTINGS.replace("Linked", "Relinked"), encoding="utf-8")
+        assert preview.rebuild({(built / "sitegen.yaml").resolve()})
+        assert old_view() is None
+    finally:
+        gc.unfreeze()
