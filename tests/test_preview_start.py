@@ -131,3 +131,13 @@ def test_what_a_full_build_leaves_is_kept_out_of_collections_until_the_next(buil
         assert old_view() is None
     finally:
         gc.unfreeze()
+
+
+def test_a_site_that_cannot_be_written_previews_from_the_system_temporary_folder(built: Path, monkeypatch) -> None:
+    import sitegen.preview_start as preview_start
+
+    def refuse(root: Path) -> Path:
+        raise PermissionError(13, "Permission denied", str(root / CACHE_DIR))
+
+    monkeypatch.setattr(preview_start, "cache_folder", refuse)
+    assert preview_parent(built) is None
