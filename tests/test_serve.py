@@ -120,6 +120,18 @@ def save(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
+def retitled_and_reloaded(running: Server, site: Path, slug: str, title: str, date: str) -> bytes:
+    """Save a paper under a new title, wait for the reload event, and return its page as served."""
+    events = Events(running.url)
+    try:
+        events.next("hello")
+        save(site / "content" / "papers" / f"{slug}.md", paper_text(title, date=date))
+        events.next("reload")
+        return running.get(f"/papers/{slug}/")[2]
+    finally:
+        events.close()
+
+
 def test_serves_the_site_with_the_reload_script_and_builds_nothing_into_public(server: Server, site: Path) -> None:
     status, headers, body = server.get("/papers/paper-1/")
     assert status == 200 and headers["Content-Type"] == "text/html; charset=utf-8"
@@ -147,12 +159,7 @@ def test_after_a_build_serve_starts_from_public_and_leaves_it_alone(site: Path) 
         assert re.search(r"rendered 0 of \d+ pages", "".join(running.lines))  # linked from public/, not rendered
         previews = list((site / ".sitegen-cache").glob("serve-*/site"))
         assert len(previews) == 1 and tree(previews[0]) == public
-        events = Events(running.url)
-        events.next("hello")
-        save(site / "content" / "papers" / "paper-2.md", paper_text("Paper two, revised", date="2024-05-02"))
-        events.next("reload")
-        assert b"Paper two, revised" in running.get("/papers/paper-2/")[2]
-        events.close()
+        assert b"Paper two, revised" in retitled_and_reloaded(running, site, "paper-2", "Paper two, revised", "2024-05-02")
     finally:
         code, _, err = running.stop()
     assert code == 0 and "Traceback" not in err
@@ -289,12 +296,7 @@ def test_poll_mode_sees_changes(site: Path) -> None:
     running = Server(site, "--poll")
     try:
         assert "polling" in "".join(running.lines)
-        events = Events(running.url)
-        events.next("hello")
-        save(site / "content" / "papers" / "paper-1.md", paper_text("Polled", date="2024-05-01"))
-        events.next("reload")
-        assert b"Polled" in running.get("/papers/paper-1/")[2]
-        events.close()
+        assert b"Polled" in retitled_and_reloaded(running, site, "paper-1", "Polled", "2024-05-01")
     finally:
         running.stop()
 
