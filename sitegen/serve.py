@@ -81,9 +81,10 @@ class Preview:
                 self.live = None
                 back_into_collections()
                 self.config = self.load_config()
+                linked = False
                 if self.build_state is None:
                     self.build_state = load_state(self.config.root)
-                    start_from_output(self.config, self.build_state, self.out_dir)
+                    linked = start_from_output(self.config, self.build_state, self.out_dir)
                 result = build(self.config, self.out_dir, state=self.build_state, keep_site=True)
             except ProblemsError as err:
                 self.live = None  # what was shown no longer matches what was read: the next change builds
@@ -93,7 +94,7 @@ class Preview:
             keep_out_of_collections()
             css_only = bool(changed) and all(p.suffix == ".css" for p in changed)
             self.state.rebuilt(css_only)
-            what = f"{len(changed)} change(s)" if changed else "start"
+            what = f"{len(changed)} change(s)" if changed else "start, from the pages of the last build" if linked else "start"
             self.say(f"rendered {result.rendered} of {result.pages} pages in {time.perf_counter() - started:.2f} s ({what})")
             return True
 

@@ -45,6 +45,7 @@ def test_the_preview_links_the_pages_of_public_and_renders_none(built: Path, tmp
     public = tree(built / "public")
     preview, said = start(built, tmp_path / "preview")
     assert said[-1].startswith(f"rendered 0 of {len(list((built / 'public').rglob('*.html')))} pages")
+    assert said[-1].endswith("(start, from the pages of the last build)")
     assert tree(tmp_path / "preview") == public
     assert inodes(tmp_path / "preview") == inodes(built / "public")
     assert preview.live is not None  # a save updates pages at once, as after a cold start
@@ -81,7 +82,7 @@ def test_a_preview_with_other_settings_or_no_build_renders_every_page(make_site,
     root = make_site(papers(), SETTINGS)
     _, said = start(root, tmp_path / "first")  # nothing built yet
     pages = said[-1].split(" of ")[1].split()[0]
-    assert said[-1].startswith(f"rendered {pages} of ")
+    assert said[-1].startswith(f"rendered {pages} of ") and said[-1].endswith("(start)")
     build(load_config(root / "sitegen.yaml"))
     _, said = start(root, tmp_path / "other-theme", theme="digest")
     assert said[-1].startswith(f"rendered {pages} of ")
