@@ -1,6 +1,7 @@
 """Shared fixtures: the repository, the shared corpus (skipped when absent) and tiny sites."""
 from __future__ import annotations
 
+import gc
 import hashlib
 import textwrap
 from pathlib import Path
@@ -13,6 +14,14 @@ import sitegen.related  # noqa: F401  NumPy and SciPy, loaded once: builds in th
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
+
+
+@pytest.fixture(autouse=True)
+def _nothing_left_frozen():
+    """`sitegen serve` freezes what a build leaves out of garbage collection (collector.py): in a
+    test process that would keep every test's objects from being collected after it."""
+    yield
+    gc.unfreeze()
 
 
 @pytest.fixture
