@@ -28,11 +28,15 @@ from .theming import resolve_theme, static_files
 PREFIX = "serve-"  # a preview folder in the cache folder: serve-<pid>-<random>
 
 
-def preview_parent(root: Path) -> Path | None:
-    """The folder for the preview's temporary folder: the site's cache folder, on the file system
-    of public/ (so the preview can be linked from it) in the usual layout, with the folders of
-    previews whose `sitegen serve` was killed removed. None (the system's temporary folder) when
-    the site cannot be written."""
+def preview_parent(config_file: Path) -> Path | None:
+    """The folder for the preview's temporary folder: the cache folder of the site of
+    `config_file`, on the file system of public/ (so the preview can be linked from it) in the
+    usual layout, with the folders of previews whose `sitegen serve` was killed removed. None (the
+    system's temporary folder) when there is no site there (nothing is made in a folder that
+    only lacks its sitegen.yaml) or it cannot be written."""
+    if not config_file.is_file():
+        return None
+    root = config_file.resolve().parent
     try:
         folder = cache_folder(root)
     except OSError:

@@ -153,7 +153,7 @@ class Preview:
 def run_preview(options: ServeOptions, say: Callable[[str], None], ready: Callable[[str], None] | None = None,
                 stop: threading.Event | None = None) -> None:
     """Serve until interrupted (or until `stop` is set, for tests). Raises OSError if the port is taken."""
-    parent = preview_parent(options.config_file.resolve().parent)
+    parent = preview_parent(options.config_file)
     with tempfile.TemporaryDirectory(prefix=f"{PREFIX}{os.getpid()}-" if parent else "sitegen-serve-", dir=parent) as tmp:
         preview = Preview(options, Path(tmp) / "site", say)
         preview.rebuild()

@@ -110,7 +110,7 @@ def test_previews_live_in_the_cache_folder_and_those_of_killed_servers_go(built:
     mine = built / CACHE_DIR / f"{PREFIX}{os.getpid()}-xyz"
     for folder in (left, mine):
         (folder / "site").mkdir(parents=True)
-    assert preview_parent(built) == built / CACHE_DIR
+    assert preview_parent(built / "sitegen.yaml") == built / CACHE_DIR
     assert not left.exists() and mine.exists()
 
 
@@ -138,4 +138,9 @@ def test_a_site_that_cannot_be_written_previews_from_the_system_temporary_folder
         raise PermissionError(13, "Permission denied", str(root / CACHE_DIR))
 
     monkeypatch.setattr(preview_start, "cache_folder", refuse)
-    assert preview_parent(built) is None
+    assert preview_parent(built / "sitegen.yaml") is None
+
+
+def test_serve_where_there_is_no_site_makes_no_cache_folder(tmp_path: Path) -> None:
+    assert preview_parent(tmp_path / "sitegen.yaml") is None
+    assert list(tmp_path.iterdir()) == []
