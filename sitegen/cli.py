@@ -310,6 +310,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .serve import ServeOptions, run_preview
 
     options = ServeOptions(args.config, args.host, args.port, args.open, args.poll, args.theme)
+    _stop_on_terminate()
     try:
         run_preview(options, say=lambda line: print(line, flush=True))
     except OSError as err:
@@ -322,6 +323,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("stopped", flush=True)
     return EXIT_OK
+
+
+def _stop_on_terminate() -> None:
+    """`kill`, a closed terminal or a process manager stop `sitegen serve` as Ctrl-C does, so its
+    preview folder is deleted (their default would end the process on the spot)."""
+    import signal
+
+    def interrupt(signum: int, frame: object) -> NoReturn:
+        raise KeyboardInterrupt
+
+    for name in ("SIGTERM", "SIGHUP"):
+        signum = getattr(signal, name, None)
+        if signum is not None and signal.getsignal(signum) == signal.SIG_DFL:
+            signal.signal(signum, interrupt)
 
 
 def make_parser() -> argparse.ArgumentParser:

@@ -124,6 +124,14 @@ class Preview:
             if data["changed"] is None or data["changed"]:
                 self.state.rebuilt(False, None if data["changed"] is None else self._served(page_urls(data["changed"])), followup=True)
 
+    def close(self) -> None:
+        """Stop the full build of a save still running in the background (it writes into the
+        preview's folder, which goes next)."""
+        with self._lock:
+            if self.follow_up is not None:
+                self.follow_up.stop()
+                self.follow_up = None
+
     def watched(self) -> tuple[list[Path], list[Path]]:
         """Folders and files whose changes rebuild: content, the site's templates, static and extra
         files and themes, every theme folder in use (bundled ones included), and sitegen.yaml."""
@@ -175,5 +183,6 @@ def run_preview(options: ServeOptions, say: Callable[[str], None], ready: Callab
                 time.sleep(0.2)
         finally:
             watcher.stop()
+            preview.close()
             server.shutdown()
             server.server_close()

@@ -144,3 +144,27 @@ def test_a_site_that_cannot_be_written_previews_from_the_system_temporary_folder
 def test_serve_where_there_is_no_site_makes_no_cache_folder(tmp_path: Path) -> None:
     assert preview_parent(tmp_path / "sitegen.yaml") is None
     assert list(tmp_path.iterdir()) == []
+
+
+def test_closing_the_preview_stops_the_full_build_of_a_save(built: Path, tmp_path: Path) -> None:
+    """Before the preview's folder goes (Ctrl-C, kill), the build a save started in the background
+    is stopped: it would go on writing into the folder being deleted."""
+    import time
+
+    preview, _ = start(built, tmp_path / "preview")
+    paper = built / "content" / "papers" / "p3.md"
+    paper.write_text(paper_text("Paper 3, revised", date="2024-01-13", authors="[Author 1]", tags="[llm]"), encoding="utf-8")
+    assert preview.rebuild({paper.resolve()})
+    follow_up = preview.follow_up
+    assert follow_up is not None
+    preview.close()
+    assert preview.follow_up is None
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.kill(follow_up.pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.05)
+    else:
+        raise AssertionError("the background build still runs")

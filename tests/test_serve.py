@@ -292,6 +292,18 @@ def test_ctrl_c_exits_cleanly(site: Path) -> None:
     assert code == 0 and "stopped" in out and "Traceback" not in err
 
 
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGHUP])
+def test_kill_or_a_closed_terminal_stop_serve_as_ctrl_c_does(site: Path, stop: signal.Signals) -> None:
+    """The preview's folder (in the cache folder once the site was built) goes too."""
+    subprocess.run([sys.executable, "-m", "sitegen", "build", "--quiet", "--config", str(site / "sitegen.yaml")], check=True)
+    running = Server(site)
+    assert list((site / ".sitegen-cache").glob("serve-*"))
+    running.process.send_signal(stop)
+    out, err = running.process.communicate(timeout=15)  # no second signal: one that came during the clean-up would cut it short
+    assert running.process.returncode == 0 and "stopped" in out and "Traceback" not in err
+    assert not list((site / ".sitegen-cache").glob("serve-*"))
+
+
 def test_poll_mode_sees_changes(site: Path) -> None:
     running = Server(site, "--poll")
     try:
