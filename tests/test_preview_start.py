@@ -146,12 +146,19 @@ def test_serve_where_there_is_no_site_makes_no_cache_folder(tmp_path: Path) -> N
     assert list(tmp_path.iterdir()) == []
 
 
-def test_closing_the_preview_stops_the_full_build_of_a_save(built: Path, tmp_path: Path) -> None:
+def test_closing_the_preview_stops_the_full_build_of_a_save(built: Path, tmp_path: Path, monkeypatch) -> None:
     """Before the preview's folder goes (Ctrl-C, kill), the build a save started in the background
     is stopped: it would go on writing into the folder being deleted."""
     import time
 
+    import sitegen.followup as followup
+
+    def slow_build(*args, **kwargs):  # in the forked child: still running when the preview closes
+        time.sleep(60)
+        return build(*args, **kwargs)
+
     preview, _ = start(built, tmp_path / "preview")
+    monkeypatch.setattr(followup, "build", slow_build)
     paper = built / "content" / "papers" / "p3.md"
     paper.write_text(paper_text("Paper 3, revised", date="2024-01-13", authors="[Author 1]", tags="[llm]"), encoding="utf-8")
     assert preview.rebuild({paper.resolve()})
