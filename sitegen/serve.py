@@ -1,8 +1,8 @@
 """`sitegen serve`: build, serve the preview, watch the sources, rebuild and reload the browser.
 
 The preview is built into a temporary folder (public/ is left to `sitegen build`), served under
-the base_url's path so that what you preview is what you deploy; it starts as a hard-linked copy
-of public/ when that is up to date but for some pages (preview_start.py). A failed build never stops the
+the base_url's path so that what you preview is what you deploy; after a `sitegen build` it
+starts as a hard-linked copy of public/ (preview_start.py). A failed build never stops the
 server: the error goes to the terminal and, as an overlay, to every open tab.
 """
 from __future__ import annotations
@@ -72,9 +72,7 @@ class Preview:
         """Update or build once; tell the tabs to reload, or show the problems. True when it built."""
         with self._lock:
             started = time.perf_counter()
-            if self.follow_up is not None:
-                self.follow_up.stop()
-                self.follow_up = None
+            self._stop_follow_up()
             try:
                 if changed and self.live is not None and self._update(changed, started):
                     return True
@@ -128,9 +126,12 @@ class Preview:
         """Stop the full build of a save still running in the background (it writes into the
         preview's folder, which goes next)."""
         with self._lock:
-            if self.follow_up is not None:
-                self.follow_up.stop()
-                self.follow_up = None
+            self._stop_follow_up()
+
+    def _stop_follow_up(self) -> None:  # with the lock held
+        if self.follow_up is not None:
+            self.follow_up.stop()
+            self.follow_up = None
 
     def watched(self) -> tuple[list[Path], list[Path]]:
         """Folders and files whose changes rebuild: content, the site's templates, static and extra
