@@ -106,7 +106,7 @@ def _suffixed(key: str, taken: set[str]) -> str:
     raise AssertionError("unreachable")
 
 
-Settled = tuple[Any, str, str]  # (paper, cite key, entry)
+Settled = tuple[Any, str, str, str]  # (paper, cite key, entry, base key)
 
 # The entries settled by the last assign_cite_keys, by slug, with the paper object they were made
 # from (papers are immutable: the same object means the same fields). Forked render workers
@@ -122,23 +122,38 @@ def assign_cite_keys(views: Sequence[Any], memo: dict[str, Settled] | None = Non
     global _SETTLED
     ordered = sorted(views, key=lambda view: view.slug)
     originals = [original_entry(view.paper) for view in ordered]
+    bases = _base_keys(ordered, originals, memo or {})
     taken: set[str] = set()
     for view, original in zip(ordered, originals):
         if original is not None:
             view.cite_key = _suffixed(original.key, taken)
             taken.add(view.cite_key.casefold())
-    for view, original in zip(ordered, originals):
-        if original is None:
-            view.cite_key = _suffixed(base_key(view.paper), taken)
+    for view, base in zip(ordered, bases):
+        if base:
+            view.cite_key = _suffixed(base, taken)
             taken.add(view.cite_key.casefold())
     if memo is not None:
         _SETTLED = memo  # what `bibtex` consults: the last build's entries, here
-    settled = {view.slug: (view.paper, view.cite_key, bibtex(view)) for view in ordered}
+    settled = {view.slug: (view.paper, view.cite_key, bibtex(view), base) for view, base in zip(ordered, bases)}
     if memo is None:
         _SETTLED = settled
     else:
         memo.clear()
         memo.update(settled)
+
+
+def _base_keys(views: Sequence[Any], originals: Sequence[Any], memo: dict[str, Settled]) -> list[str]:
+    """Each view's base_key ("" for a paper with an original entry), taken from `memo` for a
+    paper unchanged since (parsing and folding names costs a tenth of a second at 10,000 papers
+    in each new process)."""
+    bases = []
+    for view, original in zip(views, originals):
+        if original is not None:
+            bases.append("")
+            continue
+        known = memo.get(view.slug)
+        bases.append(known[3] if known is not None and (known[0] is view.paper or known[0] == view.paper) else base_key(view.paper))
+    return bases
 
 
 # --- original entries --------------------------------------------------------------------------

@@ -130,6 +130,20 @@ def test_a_memo_kept_between_builds_lends_entries_to_unchanged_papers() -> None:
     assert bibtex(again[1]) == generated_entry(again[1].paper, again[1].cite_key) and "edited" in memo["other"][2]
 
 
+def test_the_memo_spares_unchanged_papers_their_base_key_and_an_edit_gets_a_new_one(monkeypatch) -> None:
+    import sitegen.citation as citation
+
+    memo: dict = {}
+    first = [view(TRICKY), view(replace(TRICKY, slug="other", title="Other"))]
+    assign_cite_keys(first, memo)
+    worked_out = []
+    monkeypatch.setattr(citation, "base_key", lambda paper: worked_out.append(paper.slug) or base_key(paper))
+    again = [view(first[0].paper), view(replace(first[1].paper, title="Renamed entirely"))]
+    assign_cite_keys(again, memo)
+    assert worked_out == ["other"]
+    assert [v.cite_key for v in again] == [first[0].cite_key, first[1].cite_key.replace("other", "renamed")]
+
+
 def test_an_original_entry_is_kept_as_written_under_its_key() -> None:
     raw = "@inproceedings{vaswani_attention_2017,\n\ttitle = {Attention is all you need},\n\tpages = {6000--6010},\n\tyear = {2017},\n}"
     paper = Paper(title="Attention is all you need", date=PaperDate(2017), extra={"bibtex": raw}, slug="attention")
