@@ -12,6 +12,7 @@ from bibtexparser.middlewares.names import split_multiple_persons_names
 
 from conftest import paper_text
 from sitecheck import soup
+import sitegen.citation as citation
 from sitegen.citation import assign_cite_keys, base_key, bibtex, generated_entry
 from sitegen.cli import main
 from sitegen.importers import Record
@@ -131,8 +132,6 @@ def test_a_memo_kept_between_builds_lends_entries_to_unchanged_papers() -> None:
 
 
 def test_the_memo_spares_unchanged_papers_their_base_key_and_an_edit_gets_a_new_one(monkeypatch) -> None:
-    import sitegen.citation as citation
-
     memo: dict = {}
     first = [view(TRICKY), view(replace(TRICKY, slug="other", title="Other"))]
     assign_cite_keys(first, memo)
