@@ -122,9 +122,8 @@ def list_pages(site: Site, group: Group | None, wanted: Callable[[int], bool] | 
         heading, intro, papers, first = site.config.title, site.config.description or f"{len(site.papers)} papers", site.papers, "/"
     else:
         heading, intro, papers, first = _heading(group), f"{group.count} paper" + ("s" if group.count != 1 else ""), group.papers, group.url
-    for url, items, pagination in paginate(papers, per_page, first):
-        if wanted is None or wanted(pagination.page):
-            yield url, "list.html", _list(heading, intro, items, pagination, is_home=group is None)
+    for url, items, pagination in paginate(papers, per_page, first, wanted):
+        yield url, "list.html", _list(heading, intro, items, pagination, is_home=group is None)
 
 
 def _heading(group: Group) -> str:

@@ -141,13 +141,15 @@ class Site:
     years: list[Year]
 
 
-def paginate(items: Sequence[Any], per_page: int, first_url: str) -> list[tuple[str, list[Any], Pagination]]:
-    """Split a list into pages: the first at `first_url`, the rest at `first_url/page/N/`."""
+def paginate(items: Sequence[Any], per_page: int, first_url: str,
+             wanted: Callable[[int], bool] | None = None) -> list[tuple[str, list[Any], Pagination]]:
+    """Split a list into pages: the first at `first_url`, the rest at `first_url/page/N/`; only
+    the pages whose number `wanted(n)` accepts, if given."""
     pages = max(1, -(-len(items) // per_page))
     urls = [first_url] + [f"{first_url}page/{n}/" for n in range(2, pages + 1)]
     return [
         (urls[n], list(items[n * per_page : (n + 1) * per_page]), Pagination(n + 1, pages, urls, per_page))
-        for n in range(pages)
+        for n in range(pages) if wanted is None or wanted(n + 1)
     ]
 
 

@@ -101,6 +101,21 @@ def test_successive_updates_keep_the_list_entries_current(live, tmp_path: Path) 
     assert "Paper 3 take 2" in last and "take 1" not in last
 
 
+def test_papers_that_show_a_retitled_paper_as_related_show_its_new_title_at_once(live, tmp_path: Path) -> None:
+    root, config, state, site = live
+    old = next(view for view in site.site.papers if view.slug == "p2")
+    showing = [view for view in site.site.papers if any(other is old for other in view.related) and view is not old]
+    assert showing, "the sample has papers that show p2 as related"
+    urls = quick_update(site, state, save(root / "content" / "papers" / "p2.md", paper_text("Zeta paper", date="2024-03-12")))
+    new = next(view for view in site.site.papers if view.slug == "p2")
+    for view in showing:
+        assert view.url in urls and any(other is new for other in view.related)
+        page = output_file(tmp_path / "preview", view.url).read_text(encoding="utf-8")
+        related = page[page.index('<section class="paper__related'):]
+        assert "Zeta paper" in related[:related.index("</section>")]
+    assert not any(other is old for view in site.site.papers for other in view.related)
+
+
 @pytest.mark.parametrize("name, text", [("notes.txt", "hello"), ("p3.md", "---\ntitle: [unclosed\n---\n")])
 def test_other_files_and_broken_papers_need_the_full_build(live, name: str, text: str) -> None:
     root, config, state, site = live

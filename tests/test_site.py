@@ -29,6 +29,11 @@ def test_paginate_puts_page_one_at_the_list_url() -> None:
     assert pages[2][2].start == 41 and pages[1][2].prev_url == "/tags/x/" and pages[2][2].next_url is None
 
 
+def test_paginate_makes_only_the_wanted_pages_each_as_in_the_whole_list() -> None:
+    whole = paginate(list(range(45)), 20, "/tags/x/")
+    assert paginate(list(range(45)), 20, "/tags/x/", wanted={2}.__contains__) == [whole[1]]
+
+
 def test_newest_first_puts_a_year_after_its_dated_papers() -> None:
     papers = [Paper("B", PaperDate(2024), slug="b"), Paper("A", PaperDate(2024, 3, 1), slug="a"), Paper("C", PaperDate(2025, 1), slug="c")]
     assert [p.slug for p in sorted(papers, key=newest_first)] == ["c", "a", "b"]
