@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from itertools import compress, count, repeat
 from operator import attrgetter, is_not, not_
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, KeysView
 
 from .build import BuildResult
 from .pipeline import cached_markdown, list_pages, output_file, paper_page
@@ -134,8 +134,7 @@ def _apply(live: LiveSite, state: BuildState, papers: dict[str, Paper | None]) -
             if new is None or (new.title_html, new.date) != (old.title_html, old.date):
                 shown.add(id(old))
     related_changed: set[int] = set()
-    pointing = list(compress(site.papers, map(not_, map(replaced.keys().isdisjoint, map(map, repeat(id), map(_RELATED, site.papers))))))
-    for view in pointing:  # the views whose related papers include a replaced one
+    for view in _showing_any(site.papers, replaced.keys()):
         if id(view) not in replaced:
             if not shown.isdisjoint(map(id, view.related)):
                 related_changed.add(id(view))
@@ -160,6 +159,12 @@ def _apply(live: LiveSite, state: BuildState, papers: dict[str, Paper | None]) -
         if patch.outline_changed(key):
             pages.append((url, template, {"page_title": title, key: getattr(site, key)}))
     return _write(live, state, pages, gone)
+
+
+def _showing_any(views: list[PaperView], targets: KeysView[int]) -> list[PaperView]:
+    """The views whose related papers include one of `targets` (ids)."""
+    related_ids = map(map, repeat(id), map(_RELATED, views))
+    return list(compress(views, map(not_, map(targets.isdisjoint, related_ids))))
 
 
 class _Patch:
