@@ -109,10 +109,11 @@ def adopt_full_build(live: LiveSite | None, state: BuildState, data: dict[str, A
     state.stale = False
     if live is None:
         return
-    by_slug = {view.slug: view for view in live.site.papers}
+    by_slug = live.views
     for view in live.site.papers:
         view.related = [by_slug[slug] for slug in data["related"].get(view.slug, []) if slug in by_slug]
         view.cite_key = data["cite_keys"].get(view.slug, view.cite_key)
+    live.index_related(data["related"])  # here, while the server waits for the next save, not on its way
     bodies = {view.paper.body for view in live.site.papers}
     forget_unused(state.markdown, bodies)
     forget_unused(state.texts, bodies)

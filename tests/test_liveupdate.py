@@ -4,6 +4,7 @@ full build that follows brings), and nothing else is rendered."""
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from sitegen.build import build
 from sitegen.pipeline import output_file
 from sitegen.buildstate import BuildState
 from sitegen.config import load_config
+from sitegen.followup import _summary, adopt_full_build
 from sitegen.liveupdate import LiveSite, quick_update
 
 SETTINGS = "title: Live\nbase_url: https://example.org/lab/\nper_page: 3\ntags:\n  llm: [language model]\n"
@@ -54,18 +56,32 @@ CHANGES = {
     "added": ("p10", lambda: paper_text("Tenth language model paper", date="2025-01-01", authors="[Author 0]")),
     "deleted": ("p7", lambda: None),
     "respells an author": ("p12", lambda: paper_text("Newest paper", date="2026-01-01", authors="[Shared Persón, Author 1]")),
+    "respells an author in place": ("p8", lambda: paper_text("Paper 8", date="2024-03-18", authors="[Author 2, Shared Persón]")),
     "year only": ("p5", lambda: paper_text("Paper 5 on language models", date="2021", authors="[Author 2]")),
     "last of its tag": ("p6", lambda: paper_text("Paper 6", date="2024-01-16", authors="[Author 0]", tags="[solo]")),
     "last of its month": ("p1", lambda: paper_text("Paper 1", date="2019-05-01", authors="[Author 1]")),
 }
 
 
-@pytest.mark.parametrize("change", sorted(CHANGES))
+# Several files saved at once (an editor's "save all", a git checkout): the moves in one list add up.
+BATCHES = {
+    "two papers trade places": {"p8": lambda: paper_text("Paper 8", date="2024-01-10", authors="[Author 2, Shared Person]"),
+                                "p3": lambda: paper_text("Paper 3 on language models", date="2024-03-30", authors="[Author 0, Shared Person]")},
+    "one moves, one goes, one comes": {"p5": lambda: paper_text("Paper 5 on language models", date="2024-02-01", authors="[Author 2]"),
+                                       "p9": lambda: None,
+                                       "p13": lambda: paper_text("Thirteenth", date="2024-02-20", authors="[Author 1]")},
+}
+
+
+@pytest.mark.parametrize("change", sorted(CHANGES) + sorted(BATCHES))
 def test_provisional_pages_equal_a_full_build(live, tmp_path: Path, change: str) -> None:
     root, config, state, site = live
     before = html_pages(tmp_path / "preview")
-    slug, text = CHANGES[change]
-    urls = quick_update(site, state, save(root / "content" / "papers" / f"{slug}.md", text()))
+    saves = BATCHES.get(change) or dict([CHANGES[change]])
+    saved: set[Path] = set()
+    for slug, text in saves.items():
+        saved |= save(root / "content" / "papers" / f"{slug}.md", text())
+    urls = quick_update(site, state, saved)
     assert urls, "a paper change is applied without a full build"
     full = tmp_path / "full"
     build(config, full, state=BuildState())
@@ -76,7 +92,7 @@ def test_provisional_pages_equal_a_full_build(live, tmp_path: Path, change: str)
     assert differ <= written
     # beyond those, only paper pages whose related links show a changed title or a deleted paper
     assert all(name.startswith("papers/") for name in written - differ)
-    if text() is None:
+    for slug in (slug for slug, text in saves.items() if text() is None):
         assert f"/papers/{slug}/" in urls and not (tmp_path / "preview" / "papers" / slug / "index.html").exists()
 
 
@@ -114,6 +130,52 @@ def test_papers_that_show_a_retitled_paper_as_related_show_its_new_title_at_once
         related = page[page.index('<section class="paper__related'):]
         assert "Zeta paper" in related[:related.index("</section>")]
     assert not any(other is old for view in site.site.papers for other in view.related)
+
+
+def retitled(n: int, title: str) -> str:
+    """Paper n of papers() under another title, all else as it was."""
+    return paper_text(title + (" on language models" if n % 2 else ""), date=f"2024-0{1 + n % 3}-1{n}",
+                      authors=f"[Author {n % 3}, Shared Person]")
+
+
+def related_section(folder: Path, url: str) -> str:
+    page = output_file(folder, url).read_text(encoding="utf-8")
+    related = page[page.index('<section class="paper__related'):]
+    return related[:related.index("</section>")]
+
+
+def test_papers_saved_together_that_show_each_other_as_related_show_each_other_anew(live, tmp_path: Path) -> None:
+    root, config, state, site = live
+    pair = next((view, other) for view in site.site.papers for other in view.related if any(back is view for back in other.related))
+    changed: set[Path] = set()
+    for view in pair:
+        changed |= save(root / "content" / "papers" / f"{view.slug}.md", retitled(int(view.slug[1:]), f"Renamed {view.slug}"))
+    quick_update(site, state, changed)
+    current = {id(view) for view in site.site.papers}
+    assert all(id(other) in current for view in site.site.papers for other in view.related), "no list keeps a replaced view"
+    first, second = pair
+    assert f"Renamed {second.slug}" in related_section(tmp_path / "preview", first.url)
+    assert f"Renamed {first.slug}" in related_section(tmp_path / "preview", second.url)
+
+
+def test_saves_after_a_full_build_is_adopted_still_equal_a_full_build(live, tmp_path: Path) -> None:
+    """serve adopts each follow-up build's related papers (followup.adopt_full_build): the live
+    site's indexes follow them, so later saves still find every page that shows a saved paper."""
+    root, config, state, site = live
+    path = root / "content" / "papers" / "p2.md"
+    quick_update(site, state, save(path, retitled(2, "Zeta paper")))
+    full = tmp_path / "full"
+    build(config, full, state=BuildState(), keep_site=True)
+    data = _summary(build(config, tmp_path / "preview", state=state, keep_site=True), state)
+    adopt_full_build(site, state, data)
+    urls = quick_update(site, state, save(path, retitled(2, "Omega paper")))
+    shutil.rmtree(full)
+    build(config, full, state=BuildState())
+    assert html_pages(tmp_path / "preview") == html_pages(full)
+    showing = [view for view in site.site.papers if any(other.slug == "p2" for other in view.related)]
+    assert showing and all(view.url in urls for view in showing)
+    for view in showing:
+        assert "Omega paper" in related_section(tmp_path / "preview", view.url)
 
 
 @pytest.mark.parametrize("name, text", [("notes.txt", "hello"), ("p3.md", "---\ntitle: [unclosed\n---\n")])
