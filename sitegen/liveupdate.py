@@ -45,6 +45,7 @@ def _year_order(year: Year) -> int:
 def _month_order(month: Month) -> int:
     return -month.month
 
+
 @dataclass
 class LiveSite:
     """What the last build assembled, kept in memory between saves, with indexes that let a save
