@@ -26,6 +26,7 @@ from .buildstate import CODE_VERSION, BuildState, Signature, cache_folder, conte
 from .collector import collector_paused
 from .config import Config
 from .model import Problem, ProblemsError
+from .related_job import RelatedPapers, worth_a_child
 from .rootfiles import extra_files, extra_signatures
 from .textfiles import process_is_alive
 from .theming import ThemeChain, resolve_theme, static_files, template_dirs
@@ -161,11 +162,28 @@ def _build(config: Config, out_dir: Path, state: BuildState | None, persistent: 
             if scanned == head.files and as_left(head, out_dir, base_digest, root_signatures):
                 watch.lap("check content and output")
                 return BuildResult(out_dir, len(scanned), head.pages, 0, time.perf_counter() - started, tuple(watch.stages), changed=())
-        state = load_state(config.root)
-    from .pipeline import make_site  # the rendering machinery, loaded only when there is something to build
+        # related papers: in a child from now on for a mid-sized archive (see related_job)
+        related = RelatedPapers(fork=True) if worth_a_child(len(scanned) if scanned is not None else _entries(config.papers_dir)) else None
+        try:
+            state = load_state(config.root)
+            from .pipeline import make_site  # the rendering machinery, loaded only when there is something to build
+        except BaseException:
+            if related is not None:
+                related.cancel()
+            raise
+    else:
+        related = None
+        from .pipeline import make_site
 
     return make_site(config, out_dir, state, persistent, started, watch, committing,
-                     Checked(chain, statics, base_digest, root_files, root_signatures, scanned), keep_site)
+                     Checked(chain, statics, base_digest, root_files, root_signatures, scanned), keep_site, related)
+
+
+def _entries(folder: Path) -> int:
+    try:
+        return len(os.listdir(folder))
+    except OSError:
+        return 0  # reading the content reports it
 
 
 def _content_signatures(config: Config) -> dict[str, Signature | None] | None:

@@ -26,7 +26,7 @@ from .fingerprint import adopt_paper_digest, page_digest, paper_digest, paper_di
 from .markdown import render_markdown
 from .model import Problem, ProblemsError
 from .parallel import Background, render_all, worker_count
-from .related_job import RelatedPapers, worth_a_child
+from .related_job import RelatedPapers
 from .render import compile_templates, make_environment, render_page
 from .rootfiles import clashes
 from .search import index_files, search_globals, write_search_index
@@ -158,36 +158,31 @@ def copy_static(config: Config, chain: ThemeChain, out_dir: Path) -> dict[str, s
 
 
 def make_site(config: Config, out_dir: Path, state: BuildState, persistent: bool, started: float, watch: Stopwatch,
-              committing: Callable[[], None] | None, checked: Checked, keep_site: bool = False) -> BuildResult:
+              committing: Callable[[], None] | None, checked: Checked, keep_site: bool = False,
+              related: RelatedPapers | None = None) -> BuildResult:
     """The build (see build.build) from `state` once the check found something to do, or the
     cache's head could not tell: read the content, assemble, render what changed, write. With
-    `keep_site` the site is assembled (and returned) even when nothing changed."""
+    `keep_site` the site is assembled (and returned) even when nothing changed. `related`: the
+    child build.py forked for related papers, if it did (it is given the cache's memo here)."""
     chain, statics, base_digest, root_files, root_signatures, scanned = checked
-    assets: dict[str, str] = {}  # static file -> fingerprinted name, filled once copy_static has written them
-    env = make_environment(config, chain, assets, _compiled_templates(config.root) if persistent else None)
-    # Related papers: in a child from now on in a first `sitegen build` of a mid-sized archive (see
-    # related_job; smaller ones write the search index in this process, which loads NumPy for it
-    # anyway, and `sitegen serve` keeps SciPy loaded for the builds it forks after each save)
-    related = None
-    if persistent and (not state.outputs or state.global_digest != base_digest):
-        entries = _entries(config.papers_dir)
-        if entries >= BACKGROUND_FROM and worth_a_child(entries):
-            related = RelatedPapers(state.related, fork=True)
-    watch.lap("load cache, theme", "read content")
+    related = related or RelatedPapers()
+    related.memo = state.related
     try:
+        assets: dict[str, str] = {}  # static file -> fingerprinted name, filled once copy_static has written them
+        env = make_environment(config, chain, assets, _compiled_templates(config.root) if persistent else None)
+        watch.lap("load cache, theme", "read content")
         papers, content_changed = _read_content(config, state, while_parsing=lambda: _prepare_render(env), signatures=scanned)
     except BaseException:
-        if related is not None:
-            related.cancel()
+        related.cancel()
         raise
     watch.lap("read content", "assemble")
     if not content_changed and not keep_site and as_left(state, out_dir, base_digest, root_signatures):
+        related.cancel()
         if persistent:  # the head did not say so (files touched without a change): now it will
             save_head(config.root, state)
         watch.lap("check output")
         return BuildResult(out_dir, len(papers), len(state.pages), 0, time.perf_counter() - started, tuple(watch.stages), changed=())
     warm = state.out_dir == str(out_dir) and out_dir.is_dir() and bool(state.outputs)
-    related = related or RelatedPapers(state.related)
     if state.global_digest != base_digest:
         state.tags.clear()  # tag rules may have changed
         state.paper_digests.clear()
@@ -217,7 +212,12 @@ def make_site(config: Config, out_dir: Path, state: BuildState, persistent: bool
 
     def start_search(site: Site) -> None:  # once the indexes are made, beside related papers and all that follows
         nonlocal search
-        if not related.in_child:  # NumPy and SciPy, needed here next: loaded once, not again in the child
+        # NumPy (the search index's), and SciPy when related papers are worked out here next: loaded
+        # once, not again in the child (with related papers in their own child this process would
+        # only wait for them meanwhile)
+        if related.in_child:
+            import numpy  # noqa: F401
+        else:
             from .related import similar  # noqa: F401
         search = Background(lambda: write_search_index(site, target, previous=previous, overlay=warm, store=store), fork=forking)
 
@@ -307,13 +307,6 @@ def make_site(config: Config, out_dir: Path, state: BuildState, persistent: bool
     watch.lap("save cache")
     return BuildResult(out_dir, len(site.papers), len(pages), len(dirty), time.perf_counter() - started, tuple(watch.stages),
                        site=site, env=env, changed=changed)
-
-
-def _entries(folder: Path) -> int:
-    try:
-        return len(os.listdir(folder))
-    except OSError:
-        return 0  # reading the content reports it
 
 
 def _compiled_templates(root: Path) -> Path | None:

@@ -1,8 +1,9 @@
-"""Related papers worked out in a child forked as a first build starts (related_job.py): the same
+"""Related papers worked out in a child forked as `sitegen build` starts (related_job.py): the same
 answer and memo as in the build's own process, and the build's process never loads SciPy."""
 from __future__ import annotations
 
 import multiprocessing
+import os
 import pickle
 import subprocess
 import sys
@@ -49,18 +50,20 @@ import sys
 from pathlib import Path
 import sitegen.build
 import sitegen.pipeline
+import sitegen.related_job
 from sitegen.config import load_config
 sitegen.pipeline.BACKGROUND_FROM = 1  # a child for the search index and one for related papers, whatever the size
+sitegen.related_job.CHILD_FROM = 1
 sitegen.build.build(load_config(Path(sys.argv[1]) / "sitegen.yaml"))
 print(sorted(name for name in ("scipy.sparse", "sitegen.related") if name in sys.modules))
 """
 
 
-def test_a_first_build_in_a_fresh_process_leaves_scipy_to_the_child(make_site, tmp_path: Path) -> None:
-    """A first build of a mid-sized archive (here a small one, with the threshold lowered), as
+def test_a_build_in_a_fresh_process_leaves_scipy_to_the_child(make_site, tmp_path: Path) -> None:
+    """A first build of a mid-sized archive (here a small one, with the thresholds lowered), as
     `sitegen build` runs it: the related papers come from the child (the build's process never
-    imports SciPy), and the site is byte for byte the one a build that
-    computes them in its own process writes; so is the edit that follows, from the child's memo."""
+    imports SciPy), and the site is byte for byte the one a build that computes them in its own
+    process writes; so is the edit that follows, whose child starts from the memo the first left."""
     papers = {f"p{n}": paper_text(f"Paper {n} on {'language models' if n % 2 else 'protein folding'}", date=f"2024-0{1 + n % 3}-1{n}",
                                   body=f"An abstract about {'tokens and attention' if n % 2 else 'amino acids'} number {n}.\n")
               for n in range(1, 10)}
@@ -73,31 +76,47 @@ def test_a_first_build_in_a_fresh_process_leaves_scipy_to_the_child(make_site, t
     build(load_config(root / "sitegen.yaml"), tmp_path / "here", state=BuildState())
     assert tree(root / "public") == tree(tmp_path / "here")
     (root / "content" / "papers" / "p3.md").write_text(paper_text("Paper 3 on protein folding now", date="2024-01-13"))
-    build_in_fresh_process()  # an edit: related papers in this process, from the memo the child left
+    assert build_in_fresh_process().strip() == "[]"
     build(load_config(root / "sitegen.yaml"), tmp_path / "edited", state=BuildState())
     assert tree(root / "public") == tree(tmp_path / "edited")
 
 
 def test_a_build_that_fails_stops_the_child(make_site, monkeypatch) -> None:
     root = make_site({"good": paper_text("Fine"), "bad": "---\ntitle: [unclosed\n---\nText.\n"})
-    monkeypatch.setattr("sitegen.pipeline.worth_a_child", lambda papers: True)
+    monkeypatch.setattr("sitegen.build.worth_a_child", lambda papers: True)
     with pytest.raises(ProblemsError):
         build(load_config(root / "sitegen.yaml"))
     assert multiprocessing.active_children() == []
 
 
+def test_a_build_that_finds_nothing_changed_stops_the_child(make_site, monkeypatch) -> None:
+    """A paper's file touched without a change: the child was forked before the papers were read."""
+    root = make_site({f"p{n}": paper_text(f"Paper {n}") for n in range(3)})
+    config = load_config(root / "sitegen.yaml")
+    build(config)
+    path = root / "content" / "papers" / "p1.md"
+    os.utime(path, (path.stat().st_atime + 10, path.stat().st_mtime + 10))
+    monkeypatch.setattr("sitegen.build.worth_a_child", lambda papers: True)
+    made = []
+    monkeypatch.setattr("sitegen.build.RelatedPapers", lambda fork: made.append(fork) or related_job.RelatedPapers(fork=fork))
+    assert build(config).rendered == 0
+    assert made == [True] and multiprocessing.active_children() == []
+
+
 def test_a_build_given_its_state_computes_related_papers_here(make_site, monkeypatch) -> None:
     """`sitegen serve` passes its state and forks a full build after each save: SciPy, loaded by
     its first build, is inherited by those, so no build of serve's starts a child for it."""
-    import sitegen.pipeline as pipeline
-
     root = make_site({f"p{n}": paper_text(f"Paper {n}") for n in range(3)})
-    monkeypatch.setattr(pipeline, "worth_a_child", lambda papers: True)
-    monkeypatch.setattr(pipeline, "BACKGROUND_FROM", 1)
+    monkeypatch.setattr("sitegen.build.worth_a_child", lambda papers: True)
     made = []
-    monkeypatch.setattr(pipeline, "RelatedPapers", lambda memo, fork=False: made.append(fork) or related_job.RelatedPapers(memo, fork))
+
+    def recorded(memo=None, fork=False):
+        made.append(fork)
+        return related_job.RelatedPapers(memo, fork)
+
+    monkeypatch.setattr("sitegen.build.RelatedPapers", recorded)
+    monkeypatch.setattr("sitegen.pipeline.RelatedPapers", recorded)
     build(load_config(root / "sitegen.yaml"), state=BuildState())
     assert made == [False]
     build(load_config(root / "sitegen.yaml"), root / "cold")  # `sitegen build`: from the cache, which is empty
     assert made == [False, True]
-
