@@ -327,11 +327,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def _stop_on_terminate() -> None:
     """`kill`, a closed terminal or a process manager stop `sitegen serve` as Ctrl-C does, so its
-    preview folder is deleted (their default would end the process on the spot)."""
+    preview folder is deleted (their default would end the process on the spot). A process it
+    forks ends as by default: multiprocessing stops a pool's workers with SIGTERM, and each would
+    print a KeyboardInterrupt's traceback."""
     import signal
 
-    def interrupt(signum: int, frame: object) -> NoReturn:
-        raise KeyboardInterrupt
+    serving = os.getpid()
+
+    def interrupt(signum: int, frame: object) -> None:
+        if os.getpid() == serving:
+            raise KeyboardInterrupt
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
 
     for name in ("SIGTERM", "SIGHUP"):
         signum = getattr(signal, name, None)

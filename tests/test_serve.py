@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import paper_text, tree
+from conftest import REPO, paper_text, tree
 
 SETTINGS = "title: Preview test\nper_page: 5\n"
 
@@ -302,6 +302,26 @@ def test_kill_or_a_closed_terminal_stop_serve_as_ctrl_c_does(site: Path, stop: s
     out, err = running.process.communicate(timeout=15)  # no second signal: one that came during the clean-up would cut it short
     assert running.process.returncode == 0 and "stopped" in out and "Traceback" not in err
     assert not list((site / ".sitegen-cache").glob("serve-*"))
+
+
+STOPPED_CHILD = """
+import multiprocessing, time
+from sitegen.cli import _stop_on_terminate
+_stop_on_terminate()
+child = multiprocessing.get_context("fork").Process(target=time.sleep, args=(30,))
+child.start()
+time.sleep(0.5)
+child.terminate()  # as multiprocessing.Pool stops its workers (the render's, the related papers')
+child.join()
+print(child.exitcode)
+"""
+
+
+def test_processes_serve_forks_stop_quietly_on_sigterm() -> None:
+    """The builds serve runs stop their pools' workers with SIGTERM: the handler that makes
+    SIGTERM stop serve as Ctrl-C does must not make each worker print a KeyboardInterrupt."""
+    result = subprocess.run([sys.executable, "-c", STOPPED_CHILD], capture_output=True, text=True, timeout=60, cwd=REPO)
+    assert result.stdout.strip() == str(-signal.SIGTERM) and "Traceback" not in result.stderr, result.stderr
 
 
 def test_poll_mode_sees_changes(site: Path) -> None:
