@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from itertools import compress, count
 from operator import attrgetter, ne
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from .build import BuildResult
 from .pipeline import cached_markdown, list_pages, output_file, paper_page
@@ -170,9 +170,7 @@ def _apply(live: LiveSite, state: BuildState, papers: dict[str, Paper | None]) -
             if new is None or (new.title_html, new.date) != (old.title_html, old.date):
                 shown.add(id(old))
     related_changed: list[PaperView] = []
-    showing = {id(view): view for view in [*map(live.views.get, {other for slug in papers for other in live.shown_by.get(slug, ())}), *added]
-               if view is not None and id(view) not in replaced}
-    for view in showing.values():
+    for view in _showing(live, papers.keys(), added, replaced):
         if not shown.isdisjoint(map(id, view.related)):
             related_changed.append(view)
         view.related = [replaced.get(id(other), other) for other in view.related if replaced.get(id(other), other) is not None]
@@ -198,6 +196,14 @@ def _apply(live: LiveSite, state: BuildState, papers: dict[str, Paper | None]) -
         if patch.outline_changed(key):
             pages.append((url, template, {"page_title": title, key: getattr(site, key)}))
     return _write(live, state, pages, gone)
+
+
+def _showing(live: LiveSite, saved: Iterable[str], added: list[PaperView], replaced: dict[int, PaperView | None]) -> list[PaperView]:
+    """The views whose related papers may include a replaced one: those that show a saved paper
+    (the index has them by slug) and the new views, which take over their predecessors' lists."""
+    showing = {other for slug in saved for other in live.shown_by.get(slug, ())}
+    views = {id(view): view for view in [*map(live.views.get, showing), *added] if view is not None and id(view) not in replaced}
+    return list(views.values())
 
 
 class _Moves:
@@ -237,13 +243,11 @@ class _Patch:
 
     def apply(self, removed: list[PaperView], added: list[PaperView]) -> None:
         for view in removed:
-            self.moves["/"].moves.append((False, _remove(self.site.papers, view)))
-            for group in self._groups_of(view, create=False):
-                self.moves[group.url].moves.append((False, _remove(group.papers, view)))
+            for url, views in self._lists_of(view, create=False):
+                self.moves[url].moves.append((False, _remove(views, view)))
         for view in added:
-            self.moves["/"].moves.append((True, _insert(self.site.papers, view)))
-            for group in self._groups_of(view, create=True):
-                self.moves[group.url].moves.append((True, _insert(group.papers, view)))
+            for url, views in self._lists_of(view, create=True):
+                self.moves[url].moves.append((True, _insert(views, view)))
         self._drop_empty()
         self._spell_authors(added)
 
@@ -261,6 +265,12 @@ class _Patch:
             self.outlines[kind][group.url] = (group.name, group.count)
         self.groups[group.url] = group
         return group
+
+    def _lists_of(self, view: PaperView, create: bool) -> Iterator[tuple[str, list[PaperView]]]:
+        """Every list `view` belongs in, the home list first: (its URL, its papers)."""
+        yield "/", self.site.papers
+        for group in self._groups_of(view, create):
+            yield group.url, group.papers
 
     def _groups_of(self, view: PaperView, create: bool) -> Iterator[Group]:
         for ref in view.tags:
@@ -335,9 +345,8 @@ class _Patch:
                     seen.add(id(view))
                     view.authors = [AuthorRef(self.authors[ref.slug].name, ref.slug, ref.url) for ref in view.own_authors]
                     self.renamed.append(view)
-                    self.moves["/"].marked.add(_position(self.site.papers, view))
-                    for other in self._groups_of(view, create=False):  # its entry changed on every list
-                        self.moves[other.url].marked.add(_position(other.papers, view))
+                    for url, views in self._lists_of(view, create=False):  # its entry changed on every list
+                        self.moves[url].marked.add(_position(views, view))
 
 
 def _author_order(group: Group) -> tuple:
