@@ -224,3 +224,21 @@ def test_serve_starts_from_the_cache_of_the_last_build_and_leaves_it_alone(make_
     for page in pages:
         assert (tmp_path / "preview" / page).read_bytes() == (root / "public" / page).read_bytes()
     assert hashlib.sha256(cache.read_bytes()).hexdigest() == before
+
+
+def test_serve_started_from_a_builds_pages_compiles_its_templates_before_the_first_save(make_site, tmp_path: Path, monkeypatch) -> None:
+    from sitegen.serve import Preview, ServeOptions
+
+    root = make_site(papers(), SETTINGS)
+    build(load_config(root / "sitegen.yaml"))
+    preview = Preview(ServeOptions(root / "sitegen.yaml"), tmp_path / "preview", lambda message: None)
+    try:
+        assert preview.rebuild()
+        loader, loaded = preview.live.env.loader, []
+        original = loader.load
+        monkeypatch.setattr(loader, "load", lambda env, name, globals=None: loaded.append(name) or original(env, name, globals))
+        assert preview.rebuild(save(root / "content" / "papers" / "p4.md", paper_text("Paper 4 again", date="2024-02-14")))
+        assert "Paper 4 again" in (tmp_path / "preview" / "papers" / "p4" / "index.html").read_text(encoding="utf-8")
+        assert loaded == []
+    finally:
+        preview.close()
