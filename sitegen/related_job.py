@@ -33,7 +33,7 @@ class RelatedPapers:
         self.memo = memo
 
         def ready() -> None:
-            from . import related  # noqa: F401  (NumPy and SciPy, which the memo holds)
+            from . import related  # noqa: F401  (NumPy and SciPy, loaded while this process works out the papers)
 
         def job(given: tuple[dict | bytes, Documents]) -> tuple[list[list[int]], dict | bytes]:
             from .related import similar
