@@ -212,13 +212,8 @@ def make_site(config: Config, out_dir: Path, state: BuildState, persistent: bool
 
     def start_search(site: Site) -> None:  # once the indexes are made, beside related papers and all that follows
         nonlocal search
-        # NumPy (the search index's), and SciPy when related papers are worked out here next: loaded
-        # once, not again in the child (with related papers in their own child this process would
-        # only wait for them meanwhile)
-        if related.in_child:
-            import numpy  # noqa: F401
-        else:
-            from .related import similar  # noqa: F401
+        import numpy  # noqa: F401  (the search index's: loaded once, here, not again in the child)
+
         search = Background(lambda: write_search_index(site, target, previous=previous, overlay=warm, store=store), fork=forking)
 
     try:
@@ -326,10 +321,14 @@ def _compiled_templates(root: Path) -> Path | None:
 
 
 def _prepare_render(env: jinja2.Environment) -> None:
-    """What a first build of a large site does while other processes parse its papers: compile
-    the templates (for every render worker to inherit) and load NumPy and SciPy (related papers)."""
+    """What a first build of a large site does while other processes parse its papers (at least
+    buildstate.PARALLEL_READ_FROM): compile the templates (for every render worker to inherit) and
+    load the related papers' code, with SciPy, whose product an archive of that size uses (csr.py)."""
     compile_templates(env)
     from . import related  # noqa: F401
+    from .csr import scipy_sparse
+
+    scipy_sparse()
 
 
 SEARCH_STORE = "search-analyses.npz"  # in the cache folder: see search_store

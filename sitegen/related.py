@@ -4,7 +4,7 @@ A paper is described by the words of its title (counted twice), its abstract and
 tags (each a term of its own, counted three times: tags are the archive's own judgement of what
 a paper is about). Weights are sublinear TF times smoothed IDF; each paper's vector has unit
 length, and similarity is the dot product, computed for all pairs at once as a sparse matrix
-product, in slices spread over the machine's cores.
+product (csr.py), in slices spread over the machine's cores.
 
 Two cuts keep that product cheap on large archives: terms in more than MAX_DF of the papers
 (and in more than MAX_DF_FLOOR: words such as "model" and "data", or a tag nearly every paper
@@ -26,8 +26,9 @@ from collections import Counter
 from typing import NamedTuple, Sequence
 
 import numpy as np
-import scipy.sparse as sparse
 
+from . import csr
+from .csr import Csr
 from .parallel import can_fork
 from .related_job import PARALLEL_FROM, attach, documents
 
@@ -165,7 +166,7 @@ def _rows(documents: Sequence[tuple[str, str, Sequence[str]]], digests: Sequence
     # Documents seen before are rows of previous, the others rows after them, in one pool.
     pool = np.concatenate([previous.bounds, bounds[1:] + previous.bounds[-1]])
     sources[missing] = len(previous.bounds) - 1 + np.arange(len(missing))
-    positions, _ = _segments(pool, sources)
+    positions, _ = csr.segments(pool, sources)
     terms = np.concatenate([previous.terms, terms])[positions]
     values = np.concatenate([previous.values, values])[positions]
     lengths = pool[sources + 1] - pool[sources]
@@ -179,29 +180,27 @@ def _rows(documents: Sequence[tuple[str, str, Sequence[str]]], digests: Sequence
     return Rows(list(digests), names, np.concatenate([[0], np.cumsum(lengths)]), _compact(terms), _compact(values))
 
 
-def _weights(rows: Rows) -> sparse.csr_matrix:
+def _weights(rows: Rows) -> Csr:
     """One unit-length TF-IDF row per document, cut to its heaviest terms; columns are rows.names."""
     n, size = len(rows.bounds) - 1, len(rows.names)
-    matrix = sparse.csr_matrix((rows.values.astype(np.float64), rows.terms.astype(np.int32), rows.bounds.astype(np.int32)), shape=(n, size))
-    matrix.sum_duplicates()  # a term twice in a row (in title and abstract, two spellings of a stem) adds up
-    matrix.data = np.log1p(matrix.data)
+    # a term twice in a row (in title and abstract, two spellings of a stem) adds up
+    matrix = csr.summed(rows.bounds, rows.terms.astype(np.int64), rows.values.astype(np.float64), size)
     df = np.bincount(matrix.indices, minlength=size)
     idf = np.log((n + 1) / (df + 1)) + 1.0
     idf[df > max(min(MAX_DF * n, MAX_DF_CAP), MAX_DF_FLOOR)] = 0.0  # words, and tags, that most papers have
-    matrix = sparse.csr_matrix(matrix.multiply(idf[np.newaxis, :]))
-    matrix.eliminate_zeros()
-    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    data = np.log1p(matrix.data) * idf[matrix.indices]
+    owners = csr.row_of_entries(matrix)
+    norms = np.sqrt(np.bincount(owners, weights=data * data, minlength=n))
     norms[norms == 0] = 1.0
-    matrix = sparse.csr_matrix(sparse.diags(1.0 / norms) @ matrix)
-    matrix = _heaviest(matrix, KEEP_TERMS)
+    data *= (1.0 / norms)[owners]
+    matrix = _heaviest(csr.kept(matrix._replace(data=data), data != 0), KEEP_TERMS)
     # A term only one paper has cannot make two papers similar: leave it out of the product.
     shared = np.bincount(matrix.indices, minlength=size) > 1
-    matrix = sparse.csr_matrix(matrix.multiply(shared[np.newaxis, :]), dtype=np.float32)
-    matrix.eliminate_zeros()
-    return matrix
+    matrix = matrix._replace(data=matrix.data.astype(np.float32))
+    return csr.kept(matrix, shared[matrix.indices] & (matrix.data != 0))
 
 
-def _heaviest(matrix: sparse.csr_matrix, keep: int) -> sparse.csr_matrix:
+def _heaviest(matrix: Csr, keep: int) -> Csr:
     """Keep each row's `keep` largest entries (ties: the smaller column, for determinism)."""
     indptr, indices, data = matrix.indptr, matrix.indices, matrix.data
     long_rows = np.flatnonzero(np.diff(indptr) > keep)
@@ -212,11 +211,7 @@ def _heaviest(matrix: sparse.csr_matrix, keep: int) -> sparse.csr_matrix:
         lo, hi = indptr[row], indptr[row + 1]
         order = np.lexsort((indices[lo:hi], -data[lo:hi]))
         dropped[lo + order[keep:]] = True
-    data = data.copy()
-    data[dropped] = 0.0
-    pruned = sparse.csr_matrix((data, indices, indptr), shape=matrix.shape)
-    pruned.eliminate_zeros()
-    return pruned
+    return csr.kept(matrix, ~dropped)
 
 
 def _keys(scores: np.ndarray, columns: np.ndarray, n: int) -> np.ndarray:
@@ -224,14 +219,7 @@ def _keys(scores: np.ndarray, columns: np.ndarray, n: int) -> np.ndarray:
     return np.rint(scores.astype(np.float64) * _SCALE).astype(np.int64) * (n + 1) + (n - columns.astype(np.int64))
 
 
-def _segments(indptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The positions of every entry of `rows` in a CSR matrix, and the row of each."""
-    lengths = indptr[rows + 1] - indptr[rows]
-    starts = np.repeat(indptr[rows] - (np.cumsum(lengths) - lengths), lengths)
-    return np.arange(len(starts), dtype=np.int64) + starts, np.repeat(rows, lengths)
-
-
-def _top(scores: sparse.csr_matrix, own: np.ndarray, count: int) -> tuple[list[list[int]], np.ndarray]:
+def _top(scores: Csr, own: np.ndarray, count: int) -> tuple[list[list[int]], np.ndarray]:
     """Each row's best `count` columns other than `own[row]`, by rounded score, then column; and
     the level (index into LEVELS, plus one; 0: MIN_SCORE) above which each row's were sought.
 
@@ -261,7 +249,7 @@ def _top(scores: sparse.csr_matrix, own: np.ndarray, count: int) -> tuple[list[l
             within = pool_values >= floor
             positions, rows = pool[within], pool_rows[within]
         elif 8 * int((indptr[pending + 1] - indptr[pending]).sum()) < len(data):  # few rows left: look at theirs only
-            positions, rows = _segments(indptr, pending)
+            positions, rows = csr.segments(indptr, pending)
             within = data[positions] >= floor
             positions, rows = positions[within], rows[within]
         else:
@@ -289,12 +277,18 @@ def _top(scores: sparse.csr_matrix, own: np.ndarray, count: int) -> tuple[list[l
     return [best[bounds[row] : bounds[row + 1]] for row in range(n_rows)], reached
 
 
-_JOB: tuple[sparse.csr_matrix, sparse.csr_matrix, int] | None = None  # what forked workers inherit
+_JOB: tuple[Csr, Csr, int] | None = None  # what forked workers inherit
 
 
 def _slice(rows: np.ndarray) -> tuple[list[list[int]], np.ndarray]:
-    matrix, transposed, count = _JOB  # type: ignore[misc]
-    return _top(sparse.csr_matrix(matrix[rows] @ transposed), rows, count)
+    matrix, terms, count = _JOB  # type: ignore[misc]
+    return _top(_scores(csr.take_rows(matrix, rows), terms, matrix.shape[0]), rows, count)
+
+
+def _scores(rows: Csr, terms: Csr, papers: int) -> Csr:
+    """The scores of `rows` against every paper whose weights `terms` holds (by term): SciPy's
+    product for a large archive, NumPy's for a small one (see csr.py), by the archive's size."""
+    return csr.product(rows, terms, MIN_SCORE, scipy_kernel=papers >= csr.SCIPY_FROM)
 
 
 def _workers(n: int) -> int:
@@ -328,7 +322,7 @@ def similar(documents: Sequence[tuple[str, str, Sequence[str]]], count: int = CO
     return answer
 
 
-Scored = tuple[list[str], sparse.csr_matrix, np.ndarray, list[list[int]]]  # term names, weights, levels, answer
+Scored = tuple[list[str], Csr, np.ndarray, list[list[int]]]  # term names, weights, levels, answer
 
 
 def _similar(counted: Rows, count: int, previous: Scored | None = None) -> tuple[list[list[int]], Scored | None]:
@@ -345,9 +339,11 @@ def _similar(counted: Rows, count: int, previous: Scored | None = None) -> tuple
     workers = _workers(len(rows))
     pieces = max(-(-len(rows) // ROWS_PER_SLICE), 2 * workers if workers > 1 else 1)
     slices = [part for part in np.array_split(rows, pieces) if len(part)]
-    _JOB = (matrix, matrix.T.tocsr(), count)
+    _JOB = (matrix, csr.transposed(matrix), count)
     try:
         if workers > 1:
+            if n >= csr.SCIPY_FROM:
+                csr.scipy_sparse()  # loaded once here, not in each worker
             with multiprocessing.get_context("fork").Pool(workers) as pool:
                 parts = pool.map(_slice, slices)
         else:
@@ -363,7 +359,7 @@ def _similar(counted: Rows, count: int, previous: Scored | None = None) -> tuple
     return answer, (names, matrix, reached, [list(row) for row in answer])
 
 
-def _rescored(previous: Scored, matrix: sparse.csr_matrix, names: list[str]) -> np.ndarray:
+def _rescored(previous: Scored, matrix: Csr, names: list[str]) -> np.ndarray:
     """The rows whose top may differ from the `previous` answer's: the papers whose weights
     changed, and every other paper that scores, before or now, one of those at or above the
     level its top was sought from (below it, a change touches neither its top nor that level).
@@ -376,8 +372,8 @@ def _rescored(previous: Scored, matrix: sparse.csr_matrix, names: list[str]) -> 
         indices = np.asarray([ids.get(name, -1) for name in old_names], dtype=np.int64)[indices]
     changed = np.diff(old.indptr) != np.diff(matrix.indptr)
     alike = np.flatnonzero(~changed)
-    before, rows = _segments(old.indptr, alike)
-    now, _ = _segments(matrix.indptr, alike)
+    before, rows = csr.segments(old.indptr, alike)
+    now, _ = csr.segments(matrix.indptr, alike)
     changed[rows[(indices[before] != matrix.indices[now]) | (old.data[before] != matrix.data[now])]] = True
     moved = np.flatnonzero(changed)
     if len(moved) * 4 > n:
@@ -388,7 +384,7 @@ def _rescored(previous: Scored, matrix: sparse.csr_matrix, names: list[str]) -> 
     floors = np.concatenate([[np.float32(MIN_SCORE)], np.asarray(LEVELS, dtype=np.float32)])[reached[kept]]
     reach = np.zeros(len(kept), dtype=bool)
     for weights in (old, matrix):
-        cross = sparse.csr_matrix(weights[kept] @ weights[moved].T)
+        cross = _scores(csr.take_rows(weights, kept), csr.transposed(csr.take_rows(weights, moved)), n)
         reach[np.repeat(np.arange(len(kept)), np.diff(cross.indptr))[cross.data >= np.repeat(floors, np.diff(cross.indptr))]] = True
     return np.union1d(moved, kept[reach])
 

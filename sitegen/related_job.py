@@ -1,14 +1,14 @@
 """Related papers worked out beside the build: every `sitegen build` of a mid-sized archive
 (1,000 to 2,000 papers) that has something to build forks a child before it reads the cache,
-and the child loads NumPy and SciPy (0.3 s, a sixth of a first build and a fifth of a one-paper
-edit at 1,000 papers) while this process reads the cache and the papers and makes their views.
-It is sent the last build's memo and each paper's title, text and tags, and sends back the
-answer and the new memo, pickled: this process never loads SciPy. Other builds compute them in
-this process: a larger archive's product wants both cores (see related.py) and its edits gained
-nothing from a child (4.44 s against 4.51 s, median of 10 alternating one-paper edits at
-10,000 papers, with 0.35 s more CPU), a smaller one's search index is written in this process,
-which loads NumPy for it anyway, and `sitegen serve` keeps SciPy loaded for the full builds it
-forks after each save.
+and the child loads NumPy and related.py while this process reads the cache and the papers and
+makes their views. It is sent the last build's memo and each paper's title, text and tags, and
+sends back the answer and the new memo, pickled. With SciPy out of such builds (csr.py) the child
+saves less than it did (one-paper edits at 1,000 papers, 12 alternating: 1.105 s with it, 1.16 s
+without, for 0.08 s more CPU). Other builds compute them in this process: a larger archive's
+product wants both cores (see related.py) and its edits gained nothing from a child (4.44 s
+against 4.51 s, median of 10 alternating one-paper edits at 10,000 papers, with 0.35 s more
+CPU), a smaller one saves less than the child costs, and `sitegen serve` keeps related.py loaded
+for the full builds it forks after each save.
 """
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ class RelatedPapers:
         self.memo = memo
 
         def ready() -> None:
-            from . import related  # noqa: F401  (NumPy and SciPy, loaded while this process works out the papers)
+            from . import related  # noqa: F401  (and NumPy, loaded while this process works out the papers)
 
         def job(given: tuple[dict | bytes, Documents]) -> tuple[list[list[int]], dict | bytes]:
             from .related import similar
@@ -64,9 +64,9 @@ CHILD_FROM = 1000  # papers: below this a child saves less than it costs (at 300
 
 def worth_a_child(papers: int) -> bool:
     """Whether a `sitegen build` of `papers` papers works out related papers in a child: from
-    CHILD_FROM to PARALLEL_FROM, and while SciPy is not loaded here (as it is in a second build
-    in one process)."""
-    return CHILD_FROM <= papers < PARALLEL_FROM and "scipy.sparse" not in sys.modules
+    CHILD_FROM to PARALLEL_FROM, and while related.py is not loaded here (as it is in a second
+    build in one process)."""
+    return CHILD_FROM <= papers < PARALLEL_FROM and "sitegen.related" not in sys.modules
 
 
 def documents(ordered: Sequence[Any]) -> Documents:

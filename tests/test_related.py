@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 import random
+import subprocess
+import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from conftest import REPO, paper_text
 from sitecheck import soup
-from sitegen import related
+from sitegen import csr, related
 from sitegen.pipeline import load_site
 from sitegen.cli import main
 from sitegen.config import load_config
@@ -80,13 +83,53 @@ def test_the_parallel_product_gives_the_serial_answer(monkeypatch) -> None:
     assert related.similar(documents) == serial
 
 
+def test_numpy_and_scipy_products_relate_the_same_papers(monkeypatch) -> None:
+    """Below csr.SCIPY_FROM papers NumPy's product scores them, from it SciPy's: the same answer,
+    in a first build and in a rebuild that scores again only the papers an edit can reach (and
+    in SciPy's case, on both cores)."""
+    rng = random.Random(8)
+    vocabulary = [f"w{n}" for n in range(200)]
+    documents = [(" ".join(rng.choices(vocabulary, k=5)), " ".join(rng.choices(vocabulary[: rng.randint(4, 200)], k=40)), rng.sample("abcd", 1))
+                 for _ in range(500)]
+    documents[20:25] = [documents[19]] * 5  # ties
+    edited = list(documents)
+    edited[3] = (edited[3][0], edited[3][1] + " w5 w5", edited[3][2])
+    answers = []
+    for scipy_from, parallel_from in ((10**9, 10**9), (0, 10**9), (0, 1)):
+        monkeypatch.setattr(csr, "SCIPY_FROM", scipy_from)
+        monkeypatch.setattr(related, "PARALLEL_FROM", parallel_from)
+        memo: dict = {}
+        answers.append((related.similar(documents, memo=memo), related.similar(edited, memo=memo)))
+    assert answers[0] == answers[1] == answers[2]
+    assert answers[0][0] != answers[0][1]
+
+
+SMALL_BUILD = """
+import sys
+from pathlib import Path
+from sitegen.cli import main
+main(["build", "--quiet", "--config", str(Path(sys.argv[1]) / "sitegen.yaml")])
+print(sorted(name for name in ("scipy", "sitegen.related") if name in sys.modules))
+"""
+
+
+def test_a_small_archive_is_built_without_loading_scipy(make_site) -> None:
+    """Loading SciPy would cost a small site's rebuild a quarter of its time (csr.py)."""
+    root = make_site({f"p{n}": paper_text(f"Paper {n} on scaling", body=f"Words {n % 3} about scaling laws.\n") for n in range(12)})
+    done = subprocess.run([sys.executable, "-c", SMALL_BUILD, str(root)], capture_output=True, text=True, check=True, cwd=REPO)
+    assert done.stdout.split("\n")[-2] == "['sitegen.related']"
+    assert soup(root / "public", "/papers/p0/").select(".paper__related li")
+
+
 def test_each_paper_gets_its_best_scores_then_smaller_slugs() -> None:
     rng = random.Random(5)
     vocabulary = [f"w{n}" for n in range(150)]
     documents = [(" ".join(rng.choices(vocabulary, k=5)), " ".join(rng.choices(vocabulary[: rng.randint(5, 150)], k=40)), rng.sample("abcd", 1))
                  for _ in range(400)]
     matrix = related._weights(related._rows(documents))
-    scores = (matrix @ matrix.T).toarray()
+    weights = np.zeros(matrix.shape)
+    weights[np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr)), matrix.indices] = matrix.data
+    scores = (weights @ weights.T).astype(np.float32)
     expected = []
     for row, line in enumerate(scores):
         others = [column for column in range(len(line)) if column != row and line[column] >= related.MIN_SCORE]
