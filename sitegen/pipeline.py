@@ -22,7 +22,7 @@ from .citation import bibtex, citation_files, paper_citation_url
 from .config import Config
 from .content import duplicate_problems
 from .feeds import FeedLinks, publishing_files
-from .fingerprint import adopt_paper_digest, page_digest, paper_digest, paper_digest_parts
+from .fingerprint import adopt_paper_digest, page_digest, paper_digest_parts, paper_digests
 from .markdown import render_markdown
 from .model import Problem, ProblemsError
 from .parallel import Background, render_all, worker_count
@@ -235,8 +235,7 @@ def make_site(config: Config, out_dir: Path, state: BuildState, persistent: bool
         forget_unused(state.paper_digests, {view.paper.slug for view in site.papers})
         citations: dict[str, str] = {}  # per-paper citation files written with their pages -> sha1
         if not every_page:  # some pages may be as they were: find them
-            for view in site.papers:
-                paper_digest(view, state.paper_digests)
+            paper_digests(site.papers, state.paper_digests)
             dump_content_beside()
             seen: dict = {}
             digests = {url: page_digest(digest, url, template, context, seen) for url, template, context in pages}

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from markupsafe import Markup
 
-from sitegen.fingerprint import adopt_paper_digest, page_digest, paper_digest, paper_digest_parts
+from sitegen.fingerprint import adopt_paper_digest, page_digest, paper_digest, paper_digest_parts, paper_digests
 from sitegen.model import Paper, PaperDate
 from sitegen.site import AuthorRef, PaperView
 
@@ -151,3 +151,24 @@ def test_a_paper_field_marshal_refuses_is_still_digested() -> None:
 
     assert paper_digest(with_extra(1)) == paper_digest(with_extra(1))
     assert paper_digest(with_extra(1)) != paper_digest(with_extra(2))
+
+
+def test_every_field_of_an_author_reference_changes_the_digest() -> None:
+    """paper_digest takes an author by the fields it names (fingerprint._AUTHOR): a field added
+    to AuthorRef that a template may show must be among them."""
+    assert [field.name for field in dataclasses.fields(AuthorRef)] == ["name", "slug", "url"]
+    first = view("a")
+    digest = paper_digest(first)
+    for name in ("name", "slug", "url"):
+        changed = [dataclasses.replace(first.authors[0], **{name: "other"})]
+        assert paper_digest(fresh(first, authors=changed)) != digest, name
+
+
+def test_digests_of_a_whole_site_are_each_paper_s_own() -> None:
+    """paper_digests makes every view's reference first, then digests: the same as one by one."""
+    c = view("c")
+    b = view("b", related=[c])
+    a = view("a", related=[b, c])
+    expected = [paper_digest(fresh(item, related=list(item.related))) for item in (a, b, c)]
+    paper_digests([a, b, c], {})
+    assert [item.__dict__["_digest"] for item in (a, b, c)] == expected
