@@ -196,7 +196,9 @@ class FeedLinks:
     def __init__(self, site: Site):
         self.enabled = has_host(site.config.base_url)
         self.site_feeds = self._pair(site.config.title, "/")
-        self.tag_feeds = {tag.slug: self._pair(f"{site.config.title}: {tag.name}", tag.url) for tag in site.tags}
+        # one list per tag (the site's feeds and the tag's), shared by its pages as site_feeds is by
+        # the others: a page's digest takes a list many pages share once (fingerprint.page_digest)
+        self.tag_feeds = {tag.slug: self.site_feeds + self._pair(f"{site.config.title}: {tag.name}", tag.url) for tag in site.tags}
 
     @staticmethod
     def _pair(title: str, page: str) -> list[FeedLink]:
@@ -206,7 +208,7 @@ class FeedLinks:
         if not self.enabled:
             return []
         tag = _TAG_PAGE.match(page_path)
-        return self.site_feeds + (self.tag_feeds.get(tag.group(1), []) if tag else [])
+        return self.tag_feeds.get(tag.group(1), self.site_feeds) if tag else self.site_feeds
 
 
 def page_dates(site: Site) -> dict[str, PaperDate | None]:
