@@ -286,9 +286,14 @@ def _slice(rows: np.ndarray) -> tuple[list[list[int]], np.ndarray]:
 
 
 def _scores(rows: Csr, terms: Csr, papers: int) -> Csr:
-    """The scores of `rows` against every paper whose weights `terms` holds (by term): SciPy's
-    product for a large archive, NumPy's for a small one (see csr.py), by the archive's size."""
-    return csr.product(rows, terms, MIN_SCORE, scipy_kernel=papers >= csr.SCIPY_FROM)
+    """The scores of `rows` against every paper whose weights `terms` holds (by term)."""
+    return csr.product(rows, terms, MIN_SCORE, scipy_kernel=_by_scipy(papers))
+
+
+def _by_scipy(papers: int) -> bool:
+    """Whether an archive of `papers` papers is scored by SciPy's product, not NumPy's (csr.py):
+    by its size, never by the rows being scored, so a rebuild and a first build score alike."""
+    return papers >= csr.SCIPY_FROM
 
 
 def _workers(n: int) -> int:
@@ -342,7 +347,7 @@ def _similar(counted: Rows, count: int, previous: Scored | None = None) -> tuple
     _JOB = (matrix, csr.transposed(matrix), count)
     try:
         if workers > 1:
-            if n >= csr.SCIPY_FROM:
+            if _by_scipy(n):
                 csr.scipy_sparse()  # loaded once here, not in each worker
             with multiprocessing.get_context("fork").Pool(workers) as pool:
                 parts = pool.map(_slice, slices)
