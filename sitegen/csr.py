@@ -3,19 +3,28 @@
 Importing SciPy's sparse matrices takes 0.2-0.3 s (SciPy 1.17 loads numpy.f2py, numpy.ma and
 numpy.testing through its array-API layer), up to a quarter of a one-paper rebuild of a small
 site (measured: the sample site 1.03 s -> 0.87 s, 300 papers 0.985 s -> 0.74 s without it). So
-the weights are plain arrays, and the one costly step, the product, is worked out by NumPy below
-SCIPY_FROM rows and by SciPy's compiled product (loaded then) from there: NumPy's vectorised
-product makes every partial sum in memory and takes about twice as long as SciPy's, which is
-more than SciPy's import costs only for large archives.
+the weights are plain arrays, and the one costly step, the product, is worked out by NumPy's
+vectorised product unless it is large (SCIPY_FROM multiply-adds) or SciPy is loaded already:
+NumPy's makes every partial product in memory and takes about 28 ns per multiply-add, SciPy's
+compiled product about 13 ns (`kern4.py` in the #9 notes, real abstracts), so SciPy's import
+pays for itself from some 20 million. A rebuild after an edit scores a few rows (at 10,000
+papers, well under a million multiply-adds) and loads no SciPy.
+
+Both products add each sum in float64, term by term in the order of the left row's entries,
+then round it to float32: the product of two float32 values is exact in float64, so each sum
+is the same to the bit whichever product made it, and with whichever rows it was computed
+(SciPy's own float32 sums differ from these in the last bit in one entry in six). So a rebuild
+that picks NumPy's product for a few rows gets the sums a first build got from SciPy's.
 """
 from __future__ import annotations
 
+import sys
 from types import ModuleType
 from typing import Any, NamedTuple
 
 import numpy as np
 
-SCIPY_FROM = 2000  # rows (papers) from which products are SciPy's (see the module docstring)
+SCIPY_FROM = 20_000_000  # multiply-adds from which a product is SciPy's (see the module docstring)
 BLOCK_CELLS = 1_000_000  # a NumPy product sums this many cells at once (8 MB): faster than larger blocks
 
 
@@ -76,15 +85,27 @@ def transposed(matrix: Csr) -> Csr:
                matrix.data[order], (matrix.shape[1], matrix.shape[0]))
 
 
-def product(left: Csr, right_transposed: Csr, floor: float, scipy_kernel: bool) -> Csr:
+def multiply_adds(left: Csr, right_transposed: Csr) -> int:
+    """The work of left @ right: every entry of left meets each entry of its term's row of
+    right_transposed."""
+    return int(np.diff(right_transposed.indptr)[left.indices].sum())
+
+
+def wants_scipy(work: int) -> bool:
+    """Whether a product of `work` multiply-adds is SciPy's (see the module docstring)."""
+    return work >= SCIPY_FROM or "scipy.sparse" in sys.modules
+
+
+def product(left: Csr, right_transposed: Csr, floor: float, scipy_kernel: bool | None = None) -> Csr:
     """left @ right, given the transpose of right, as float32; of the entries below `floor` (> 0),
-    some may be left out (NumPy's product keeps none). Both products add each sum's terms in the
-    order of the left row's entries, so a row's sums do not depend on the rows computed with it;
-    the caller picks the kernel by the archive's size, so a rebuild and a first build pick alike."""
+    some may be left out (NumPy's product keeps none). `scipy_kernel` picks the product (by
+    default, wants_scipy): both give the same sums to the bit (see the module docstring)."""
+    if scipy_kernel is None:
+        scipy_kernel = wants_scipy(multiply_adds(left, right_transposed))
     if scipy_kernel:
         sparse = scipy_sparse()
         found = sparse.csr_matrix(_scipy(left) @ _scipy(right_transposed))
-        return Csr(found.indptr.astype(np.int64), found.indices, found.data, found.shape)
+        return Csr(found.indptr.astype(np.int64), found.indices, found.data.astype(np.float32), found.shape)
     height, width = left.shape[0], right_transposed.shape[1]
     step = max(1, BLOCK_CELLS // max(1, width))
     parts = [_numpy_product(left, right_transposed, start, min(height, start + step), np.float32(floor)) for start in range(0, height, step)]
@@ -103,7 +124,8 @@ def scipy_sparse() -> ModuleType:
 
 
 def _scipy(matrix: Csr) -> Any:
-    return scipy_sparse().csr_matrix((matrix.data, matrix.indices, matrix.indptr), shape=matrix.shape)
+    """As SciPy's matrix, in float64 (its product sums in the type it is given)."""
+    return scipy_sparse().csr_matrix((matrix.data.astype(np.float64), matrix.indices, matrix.indptr), shape=matrix.shape)
 
 
 def _numpy_product(left: Csr, right_transposed: Csr, start: int, stop: int, floor: np.float32) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -322,7 +322,8 @@ def _compiled_templates(root: Path) -> Path | None:
 def _prepare_render(env: jinja2.Environment) -> None:
     """What a first build of a large site does while other processes parse its papers (at least
     buildstate.PARALLEL_READ_FROM): compile the templates (for every render worker to inherit) and
-    load the related papers' code, with SciPy, whose product an archive of that size uses (csr.py)."""
+    load the related papers' code, with SciPy: the first product of an archive that size is
+    large, and once SciPy is loaded every product is SciPy's (csr.wants_scipy)."""
     compile_templates(env)
     from . import related  # noqa: F401
     from .csr import scipy_sparse

@@ -282,18 +282,12 @@ _JOB: tuple[Csr, Csr, int] | None = None  # what forked workers inherit
 
 def _slice(rows: np.ndarray) -> tuple[list[list[int]], np.ndarray]:
     matrix, terms, count = _JOB  # type: ignore[misc]
-    return _top(_scores(csr.take_rows(matrix, rows), terms, matrix.shape[0]), rows, count)
+    return _top(_scores(csr.take_rows(matrix, rows), terms), rows, count)
 
 
-def _scores(rows: Csr, terms: Csr, papers: int) -> Csr:
+def _scores(rows: Csr, terms: Csr) -> Csr:
     """The scores of `rows` against every paper whose weights `terms` holds (by term)."""
-    return csr.product(rows, terms, MIN_SCORE, scipy_kernel=_by_scipy(papers))
-
-
-def _by_scipy(papers: int) -> bool:
-    """Whether an archive of `papers` papers is scored by SciPy's product, not NumPy's (csr.py):
-    by its size, never by the rows being scored, so a rebuild and a first build score alike."""
-    return papers >= csr.SCIPY_FROM
+    return csr.product(rows, terms, MIN_SCORE)
 
 
 def _workers(n: int) -> int:
@@ -344,10 +338,11 @@ def _similar(counted: Rows, count: int, previous: Scored | None = None) -> tuple
     workers = _workers(len(rows))
     pieces = max(-(-len(rows) // ROWS_PER_SLICE), 2 * workers if workers > 1 else 1)
     slices = [part for part in np.array_split(rows, pieces) if len(part)]
-    _JOB = (matrix, csr.transposed(matrix), count)
+    terms = csr.transposed(matrix)
+    _JOB = (matrix, terms, count)
     try:
         if workers > 1:
-            if _by_scipy(n):
+            if csr.wants_scipy(csr.multiply_adds(csr.take_rows(matrix, rows), terms) // len(slices)):
                 csr.scipy_sparse()  # loaded once here, not in each worker
             with multiprocessing.get_context("fork").Pool(workers) as pool:
                 parts = pool.map(_slice, slices)
@@ -389,7 +384,7 @@ def _rescored(previous: Scored, matrix: Csr, names: list[str]) -> np.ndarray:
     floors = np.concatenate([[np.float32(MIN_SCORE)], np.asarray(LEVELS, dtype=np.float32)])[reached[kept]]
     reach = np.zeros(len(kept), dtype=bool)
     for weights in (old, matrix):
-        cross = _scores(csr.take_rows(weights, kept), csr.transposed(csr.take_rows(weights, moved)), n)
+        cross = _scores(csr.take_rows(weights, kept), csr.transposed(csr.take_rows(weights, moved)))
         reach[np.repeat(np.arange(len(kept)), np.diff(cross.indptr))[cross.data >= np.repeat(floors, np.diff(cross.indptr))]] = True
     return np.union1d(moved, kept[reach])
 

@@ -2,6 +2,8 @@
 arrays, and both products (NumPy's, SciPy's) against the dense product."""
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pytest
 
@@ -79,3 +81,35 @@ def test_both_products_give_the_same_sums_whatever_rows_they_are_given_with() ->
         rows = np.array([5, 60, 61, 2])
         part = dense(csr.product(csr.take_rows(matrix, rows), terms, 0.01, scipy_kernel))
         assert np.array_equal(part, whole[rows])
+
+
+def test_both_products_give_the_same_sums_to_the_bit() -> None:
+    """Long sums of inexact float32 weights: SciPy's own float32 sums would differ from NumPy's
+    in the last bit here and there; both summed in float64 and rounded, they are equal, so a
+    rebuild may pick either product (csr.wants_scipy)."""
+    rng = np.random.default_rng(9)
+    height, width = 60, 30
+    lengths = rng.integers(20, 31, size=height)
+    bounds = np.concatenate([[0], np.cumsum(lengths)])
+    matrix = csr.summed(bounds, rng.integers(0, width, size=bounds[-1]), rng.random(bounds[-1]), width)
+    matrix = matrix._replace(data=matrix.data.astype(np.float32))
+    terms = csr.transposed(matrix)
+    floor = 0.5
+    by_numpy = dense(csr.product(matrix, terms, floor, scipy_kernel=False))
+    by_scipy = dense(csr.product(matrix, terms, floor, scipy_kernel=True))
+    kept = by_numpy != 0
+    assert kept.sum() > 1000
+    assert np.array_equal(by_scipy[kept], by_numpy[kept])
+    assert not np.any(by_scipy[~kept] >= np.float32(floor))
+
+
+def test_the_work_of_a_product_decides_whose_it_is(monkeypatch) -> None:
+    left, right = random_matrix(5, 30, 12, 6), random_matrix(6, 40, 12, 6)
+    terms = csr.transposed(right)
+    expected = sum(int(np.count_nonzero(dense(right)[:, column])) for column in left.indices)
+    assert csr.multiply_adds(left, terms) == expected
+    monkeypatch.delitem(sys.modules, "scipy.sparse", raising=False)
+    assert not csr.wants_scipy(csr.SCIPY_FROM - 1)
+    assert csr.wants_scipy(csr.SCIPY_FROM)
+    monkeypatch.setitem(sys.modules, "scipy.sparse", sys)  # loaded already: SciPy's is faster at any size worth timing
+    assert csr.wants_scipy(0)

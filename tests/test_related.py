@@ -84,9 +84,9 @@ def test_the_parallel_product_gives_the_serial_answer(monkeypatch) -> None:
 
 
 def test_numpy_and_scipy_products_relate_the_same_papers(monkeypatch) -> None:
-    """Below csr.SCIPY_FROM papers NumPy's product scores them, from it SciPy's: the same answer,
-    in a first build and in a rebuild that scores again only the papers an edit can reach (and
-    in SciPy's case, on both cores)."""
+    """Either product scores the papers (csr.wants_scipy), in a first build and in a rebuild that
+    scores again only the papers an edit can reach: the same answer, whichever product scored
+    the first build and whichever the rebuild (and SciPy's on both cores)."""
     rng = random.Random(8)
     vocabulary = [f"w{n}" for n in range(200)]
     documents = [(" ".join(rng.choices(vocabulary, k=5)), " ".join(rng.choices(vocabulary[: rng.randint(4, 200)], k=40)), rng.sample("abcd", 1))
@@ -95,13 +95,42 @@ def test_numpy_and_scipy_products_relate_the_same_papers(monkeypatch) -> None:
     edited = list(documents)
     edited[3] = (edited[3][0], edited[3][1] + " w5 w5", edited[3][2])
     answers = []
-    for scipy_from, parallel_from in ((10**9, 10**9), (0, 10**9), (0, 1)):
-        monkeypatch.setattr(csr, "SCIPY_FROM", scipy_from)
+    for first, then, parallel_from in ((False, False, 10**9), (True, True, 10**9), (True, False, 10**9), (False, True, 10**9), (True, True, 1)):
         monkeypatch.setattr(related, "PARALLEL_FROM", parallel_from)
         memo: dict = {}
-        answers.append((related.similar(documents, memo=memo), related.similar(edited, memo=memo)))
-    assert answers[0] == answers[1] == answers[2]
+        monkeypatch.setattr(csr, "wants_scipy", lambda work, scipy=first: scipy)
+        cold = related.similar(documents, memo=memo)
+        monkeypatch.setattr(csr, "wants_scipy", lambda work, scipy=then: scipy)
+        answers.append((cold, related.similar(edited, memo=memo)))
+    assert all(answer == answers[0] for answer in answers)
     assert answers[0][0] != answers[0][1]
+
+
+def test_a_rebuild_after_an_edit_scores_without_scipy_where_a_first_build_needed_it(monkeypatch) -> None:
+    """SciPy's product pays for its import only on large products (csr.py): a first build whose
+    product is one scores with it, and the rebuild after an edit to one paper scores the few
+    rows it reaches with NumPy's, loading no SciPy, and answers as a first build would."""
+    rng = random.Random(3)
+    topics = [[f"w{topic}x{n}" for n in range(100)] for topic in range(20)]  # 20 topics of 100 words: papers meet within theirs
+    documents = [(" ".join(rng.choices(topics[n % 20], k=6)), " ".join(rng.choices(topics[n % 20], k=50)), rng.sample("abcd", 1))
+                 for n in range(400)]
+    matrix = related._weights(related._rows(documents))
+    monkeypatch.setattr(csr, "SCIPY_FROM", csr.multiply_adds(matrix, csr.transposed(matrix)) // 2)
+    monkeypatch.setattr(related, "PARALLEL_FROM", 10**9)
+    memo: dict = {}
+    related.similar(documents, memo=memo)
+    assert "scipy.sparse" in sys.modules
+    monkeypatch.delitem(sys.modules, "scipy.sparse")
+
+    def refused():
+        raise AssertionError("SciPy loaded")
+
+    monkeypatch.setattr(csr, "scipy_sparse", refused)
+    edited = list(documents)
+    edited[7] = (edited[7][0], edited[7][1] + " w3x1 w4x2 w5x3", edited[7][2])
+    rebuilt = related.similar(edited, memo=memo)
+    monkeypatch.setattr(csr, "wants_scipy", lambda work: False)
+    assert rebuilt == related.similar(edited)
 
 
 SMALL_BUILD = """
