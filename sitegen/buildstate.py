@@ -59,7 +59,7 @@ class BuildState:
     format: tuple = FORMAT
     out_dir: str = ""
     global_digest: str = ""
-    files: dict[str, tuple[Signature, Paper | None, list[Problem]]] = field(default_factory=dict)
+    files: dict[str, Entry] = field(default_factory=dict)  # file name -> what read_papers read of it
     markdown: dict[str, str] = field(default_factory=dict)  # body -> HTML
     texts: dict[str, str] = field(default_factory=dict)  # body -> its HTML's plain text (mathml.html_text)
     tags: dict[tuple, tuple[str, ...]] = field(default_factory=dict)  # site.ViewMaker's memos
@@ -169,6 +169,11 @@ def _parse_files(folder: Path, names: list[str], signatures: dict[str, Signature
     chunks = [names[start:start + READ_CHUNK] for start in range(0, len(names), READ_CHUNK)]
     parts = map_forked(lambda chunk: [(name, parse(name)) for name in chunk], chunks, while_parsing, processes=workers)
     return dict(pair for part in parts for pair in part)
+
+
+def paper_sources(state: BuildState) -> dict[str, bytes]:
+    """Each paper's slug -> the digest of the text of the file it was read from."""
+    return {entry[1].slug: entry[3] for entry in state.files.values() if entry[1] is not None}
 
 
 def text_digest(text: str) -> bytes:

@@ -16,8 +16,8 @@ from typing import Any, Callable, Iterable, Iterator
 import jinja2
 
 from .build import BuildResult, Checked, Progress, Stopwatch, as_left, unchanged_output
-from .buildstate import (CACHE_DIR, CODE_VERSION, BuildState, Signature, dump_content, partial_state, read_papers, save_head,
-                         save_state, signature, stat_signature)
+from .buildstate import (CACHE_DIR, CODE_VERSION, BuildState, Signature, dump_content, paper_sources, partial_state, read_papers,
+                         save_head, save_state, signature, stat_signature)
 from .citation import bibtex, citation_files, paper_citation_url
 from .config import Config
 from .content import duplicate_problems
@@ -202,6 +202,7 @@ def make_site(config: Config, out_dir: Path, state: BuildState, persistent: bool
     strays: set[str] = set()  # files in out_dir that no build wrote
 
     store = config.root / CACHE_DIR / SEARCH_STORE if persistent else None
+    memo = config.root / CACHE_DIR / SEARCH_DOCUMENTS if persistent else None
     content: Background | None = None  # the cache's content fields, pickled once the papers' digests are known
 
     def dump_content_beside() -> None:
@@ -214,7 +215,8 @@ def make_site(config: Config, out_dir: Path, state: BuildState, persistent: bool
         nonlocal search
         import numpy  # noqa: F401  (the search index's: loaded once, here, not again in the child)
 
-        search = Background(lambda: write_search_index(site, target, previous=previous, overlay=warm, store=store), fork=forking)
+        search = Background(lambda: write_search_index(site, target, previous=previous, overlay=warm, store=store, memo=memo,
+                                                       sources=paper_sources(state), global_digest=base_digest), fork=forking)
 
     try:
         site = _assemble(config, papers, state, indexed=start_search, related=related)
@@ -332,6 +334,7 @@ def _prepare_render(env: jinja2.Environment) -> None:
 
 
 SEARCH_STORE = "search-analyses.npz"  # in the cache folder: see search_store
+SEARCH_DOCUMENTS = "search-documents.pickle"  # in the cache folder: see search_memo
 
 
 BACKGROUND_FROM = 1000  # papers: below this, forking processes for the side files costs more than it saves

@@ -11,13 +11,15 @@ import json
 import os
 import shutil
 from dataclasses import dataclass
+from operator import attrgetter
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
 
 from .collector import collector_paused
 from .config import SEARCH_FIELDS, Config
 from .render import date_display, date_iso
 from .search_index import Analyses, LunrIndex, build_index
+from .search_memo import Kept, load_documents, save_documents
 from .search_shards import DOCS_PER_CHUNK, FORMAT, META, SHARD_BYTES, listed_files, search_files
 from .search_store import load_analyses, save_analyses
 from .search_text import fold
@@ -69,6 +71,37 @@ def search_document(view: PaperView) -> SearchDocument:
     return SearchDocument(tuple(fold(texts[name]) for name in SEARCH_FIELDS), _JSON.encode(card))
 
 
+_NAME = attrgetter("name")
+
+
+def search_documents(views: Sequence[PaperView], memo: Path | None = None, sources: Mapping[str, bytes] | None = None,
+                     global_digest: str = "") -> list[SearchDocument]:
+    """search_document of every view. With `memo` (a file in the cache: see search_memo) and
+    `sources` (slug -> digest of the paper's file text), a paper whose text and authors' names
+    are those of the last build with the same global digest takes the document it made."""
+    if memo is None or sources is None:
+        return [search_document(view) for view in views]
+    kept = load_documents(memo, global_digest)
+    documents: list[SearchDocument] = []
+    keeping: Kept = {}
+    made = 0
+    for view in views:
+        source = sources.get(view.slug)
+        key = (source, tuple(map(_NAME, view.authors)))
+        old = kept.get(view.slug)
+        if old is not None and source is not None and old[0] == key:
+            document = SearchDocument(old[1], old[2])
+        else:
+            document = search_document(view)
+            made += 1
+        documents.append(document)
+        if source is not None:
+            keeping[view.slug] = (key, document.fields, document.card)  # type: ignore[assignment]
+    if made or len(keeping) != len(kept):
+        save_documents(memo, global_digest, keeping)
+    return documents
+
+
 def index_documents(documents: Sequence[SearchDocument], boosts: dict[str, float], previous: Analyses | None = None) -> LunrIndex:
     return build_index([doc.fields for doc in documents], SEARCH_FIELDS, [boosts[name] for name in SEARCH_FIELDS], previous=previous)
 
@@ -95,7 +128,8 @@ def search_globals(config: Config) -> SearchGlobals:
 
 
 def write_search_index(site: Site, out_dir: Path, previous: Path | None = None, overlay: bool = False,
-                       store: Path | None = None) -> SearchGlobals:
+                       store: Path | None = None, memo: Path | None = None, sources: Mapping[str, bytes] | None = None,
+                       global_digest: str = "") -> SearchGlobals:
     """Write /search/meta.json and the files it names for the site's papers; return the globals.
 
     Files the last build's output (`previous`) holds under the same name hold the same bytes (a
@@ -104,13 +138,14 @@ def write_search_index(site: Site, out_dir: Path, previous: Path | None = None, 
     With `overlay` (out_dir holds only what changes in `previous`), those files are not even
     linked, and meta.json (always written) tells the build which files to keep (index_files).
     `store` is a file for the texts' analyses: read from it, a rebuild analyses only the texts
-    of the papers that changed; this build's go into it (see search_store).
+    of the papers that changed; this build's go into it (see search_store). `memo`, `sources`
+    and `global_digest` spare the documents of papers that did not change (search_documents).
     """
     settings = site.config.search
     if not settings.enabled:
         return search_globals(site.config)
     with collector_paused():
-        documents = [search_document(view) for view in site.papers]
+        documents = search_documents(site.papers, memo, sources, global_digest)
         version = index_version(documents, settings.boosts)
         old = previous / "search" if previous is not None else None
         kept = _kept_index(old, version) if old is not None else None
