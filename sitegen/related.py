@@ -342,7 +342,7 @@ def _similar(counted: Rows, count: int, previous: Scored | None = None) -> tuple
     _JOB = (matrix, terms, count)
     try:
         if workers > 1:
-            if csr.wants_scipy(csr.multiply_adds(csr.take_rows(matrix, rows), terms) // len(slices)):
+            if csr.wants_scipy(csr.multiply_adds(csr.take_rows(matrix, rows), terms) // len(slices)):  # a slice's product
                 csr.scipy_sparse()  # loaded once here, not in each worker
             with multiprocessing.get_context("fork").Pool(workers) as pool:
                 parts = pool.map(_slice, slices)
