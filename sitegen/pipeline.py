@@ -297,7 +297,7 @@ def make_site(config: Config, out_dir: Path, state: BuildState, persistent: bool
     state.out_dir, state.global_digest, state.pages, state.extras, state.stale = str(out_dir), base_digest, digests, extras, False
     state.root_files = root_signatures
     if not warm:
-        state.outputs = _scan_outputs(out_dir, written)
+        state.outputs = _cold_outputs(out_dir, written)
     if persistent:
         save_state(config.root, state, content_dumped=content is not None and content.result())
     watch.lap("save cache")
@@ -496,17 +496,33 @@ def _relative(url: str) -> str:
     return relative + "index.html" if url.endswith("/") else relative
 
 
-def _scan_outputs(out_dir: Path, known: dict[str, Signature]) -> dict[str, Signature]:
-    """Every file under out_dir (relative path) -> its signature, looked up unless `known`."""
+def _signatures_under(folder: Path, prefix: str) -> dict[str, Signature]:
+    """Every file under `folder` (`prefix` and its path relative to it) -> its signature."""
     found: dict[str, Signature] = {}
-    for name, entry in files_under(out_dir):
-        if name in known:
-            found[name] = known[name]
-        else:
-            try:
-                found[name] = stat_signature(entry.stat())
-            except OSError:
-                continue
+    for relative, entry in files_under(folder):
+        try:
+            found[prefix + relative] = stat_signature(entry.stat())
+        except OSError:
+            continue
+    return found
+
+
+UNRECORDED = ("search", "static", "assets")  # folders whose files a cold build writes without recording them
+
+
+def _cold_outputs(out_dir: Path, written: dict[str, Signature]) -> dict[str, Signature]:
+    """Every file a cold build wrote (relative path) -> its signature: those `written` records
+    (pages, citation, side and extra files), then the files of the top folder and of UNRECORDED,
+    looked up. Only those are walked: a walk over the whole output (a folder per paper) took
+    0.36 s at 10,000 papers, at the end of the build, with nothing else to do."""
+    found = dict(written)
+    with os.scandir(out_dir) as entries:
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                if entry.name in UNRECORDED:
+                    found.update(_signatures_under(Path(entry.path), entry.name + "/"))
+            elif entry.name not in found:
+                found[entry.name] = stat_signature(entry.stat())
     return found
 
 

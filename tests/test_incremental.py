@@ -480,3 +480,26 @@ def test_files_put_into_the_output_by_hand_go_and_do_not_come_back(root: Path, t
             (out / "stray.txt").write_text("at the top")
     assert not (out / "papers" / "extra").exists()
     assert rebuild(root).rendered == 0
+
+
+@pytest.mark.parametrize("forked", [False, True])
+def test_a_cold_build_records_every_file_it_wrote(make_site, monkeypatch, forked: bool) -> None:
+    """The cache's signature of every output file, gathered without a walk over the whole output
+    (pipeline._cold_outputs): what a walk finds, extra files and per-tag feeds included, with the
+    side files and the search index written by other processes or not."""
+    from sitegen import pipeline
+    from sitegen.textfiles import files_under
+
+    if forked:
+        monkeypatch.setattr(pipeline, "BACKGROUND_FROM", 1)
+    root = make_site(papers(), SETTINGS)
+    for name, data in (("CNAME", b"papers.example.org\n"), (".well-known/security.txt", b"Contact: x\n"), ("papers/p1/paper.pdf", b"%PDF")):
+        (root / "extra" / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / "extra" / name).write_bytes(data)
+    (root / "static").mkdir()
+    (root / "static" / "logo.svg").write_text("<svg/>", encoding="utf-8")
+    build(load_config(root / "sitegen.yaml"))
+    walked = {name: (entry.stat().st_mtime_ns, entry.stat().st_size, entry.stat().st_ino) for name, entry in files_under(root / "public")}
+    assert {"CNAME", ".nojekyll", "papers/p1/paper.pdf", "search/meta.json", "static/logo.svg", "papers/p1/cite.bib"} <= walked.keys()
+    assert any(name.startswith("assets/") for name in walked) and any(name.startswith("tags/") and name.endswith(".xml") for name in walked)
+    assert load_state(root).outputs == walked
