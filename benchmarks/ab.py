@@ -13,6 +13,11 @@ of the archive's middle paper before each build, `cold` moves each copy's output
 first (corpus.set_aside), `no-change` builds again. Prints, for each version, the median wall
 and CPU seconds (the build and every process it starts) with every run, and the median of the
 rounds' differences, which the machine's drift from round to round does not move.
+
+Cold rounds keep every output and cache they set aside until the end (some 0.6 GB per build at
+10,000 papers: mind the memory with TMPDIR=/dev/shm), and at 10,000 papers a cold build's time
+varies by a second or two from one build to the next; for a change to one stage, compare that
+stage (`sitegen build --verbose`) instead.
 """
 from __future__ import annotations
 
