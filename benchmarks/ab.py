@@ -6,7 +6,7 @@ Usage: python benchmarks/ab.py REV [--papers 10000 | --folder DIR] [--runs 12] [
 The machine is shared: the same build can take twice as long one hour as the next, so timings
 of two versions compare only when taken in turns. Each version builds its own copy of the
 archive (its cache is its own: any change to sitegen's code invalidates the other's). REV is
-checked out into a temporary git worktree; `sitegen build -q` runs in a fresh process with that
+checked out into a temporary git worktree; `sitegen build` runs in a fresh process with that
 worktree or this checkout first on PYTHONPATH. Every round times both, the version going first
 alternating from round to round, after one untimed round: `edit` appends a line to the abstract
 of the archive's middle paper before each build, `cold` moves each copy's output and cache aside
@@ -23,31 +23,24 @@ from __future__ import annotations
 
 import argparse
 import compileall
-import os
-import resource
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
+from build import run_build  # noqa: E402
 from corpus import make_corpus, set_aside  # noqa: E402
 
 CHECKOUT = Path(__file__).resolve().parent.parent
 
 
 def timed_build(code: Path, config: Path) -> tuple[float, float]:
-    """(wall seconds, CPU seconds) of one `sitegen build -q` of `config` by the sitegen in `code`."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.perf_counter()
-    environment = dict(os.environ, PYTHONPATH=str(code))
-    subprocess.run([sys.executable, "-m", "sitegen", "build", "-q", "--config", str(config)], check=True, env=environment, cwd=config.parent)
-    seconds = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return seconds, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    """(wall seconds, CPU seconds) of one `sitegen build` of `config` by the sitegen in `code`."""
+    seconds, cpu, _ = run_build(config, code=code)
+    return seconds, cpu
 
 
 def prepare(kind: str, root: Path, paper: Path, round_number: int) -> None:

@@ -31,7 +31,7 @@ from compare import hugo_comparison  # noqa: E402
 from corpus import compile_sitegen, make_corpus, set_aside  # noqa: E402
 
 
-def run_build(config: Path, verb: str = "build") -> tuple[float, float, str]:
+def run_build(config: Path, verb: str = "build", code: Path | None = None) -> tuple[float, float, str]:
     """One `sitegen build` in a fresh process: (wall seconds, CPU seconds of it and every process
     it started, its output). The CPU time tells a slower machine (the same CPU time, more wall
     time: other tenants) from slower code (more CPU time). Files written before it (the
@@ -39,12 +39,15 @@ def run_build(config: Path, verb: str = "build") -> tuple[float, float, str]:
     project's machine (ext4 without a journal) the kernel steps over each inode freed in the
     last minute, or in the last six while its table block is not yet written back, before it
     reuses one (see corpus.set_aside), so a build right after others' writes and deletions would
-    pay for them."""
+    pay for them. With `code`, the sitegen of that checkout runs (first on PYTHONPATH, from the
+    site's folder), not the installed one."""
     os.sync()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     command = [sys.executable, "-m", "sitegen", verb, *(["--verbose"] if verb == "build" else []), "--config", str(config)]
-    result = subprocess.run(command, check=True, capture_output=True, text=True)
+    environment = dict(os.environ, PYTHONPATH=str(code)) if code is not None else None
+    result = subprocess.run(command, check=True, capture_output=True, text=True, env=environment,
+                            cwd=config.parent if code is not None else None)
     seconds = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return seconds, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime, result.stdout
