@@ -386,7 +386,7 @@ def _rescored(previous: Scored, matrix: Csr, names: list[str]) -> np.ndarray:
     for weights in (old, matrix):
         cross = _scores(csr.take_rows(weights, kept), csr.transposed(csr.take_rows(weights, moved)))
         reach[np.repeat(np.arange(len(kept)), np.diff(cross.indptr))[cross.data >= np.repeat(floors, np.diff(cross.indptr))]] = True
-    return np.sort(np.concatenate([moved, kept[reach]]))  # apart, so their union (np.union1d loads numpy.ma: 20 ms)
+    return np.sort(np.concatenate([moved, kept[reach]]))  # disjoint: their union is a sort (np.union1d loads numpy.ma, 20 ms)
 
 
 def attach_related(views: Sequence, count: int = COUNT, memo: dict | None = None) -> None:
