@@ -26,7 +26,6 @@ from .buildstate import CODE_VERSION, BuildState, Signature, cache_folder, conte
 from .collector import collector_paused
 from .config import Config
 from .model import Problem, ProblemsError
-from .related_job import RelatedPapers, worth_a_child
 from .rootfiles import extra_files, extra_signatures
 from .textfiles import process_is_alive
 from .theming import ThemeChain, resolve_theme, static_files, template_dirs
@@ -163,6 +162,8 @@ def _build(config: Config, out_dir: Path, state: BuildState | None, persistent: 
                 watch.lap("check content and output")
                 return BuildResult(out_dir, len(scanned), head.pages, 0, time.perf_counter() - started, tuple(watch.stages), changed=())
         # related papers: in a child from now on for a mid-sized archive (see related_job)
+        from .related_job import RelatedPapers, worth_a_child  # (with multiprocessing: loaded only now)
+
         related = RelatedPapers(fork=True) if worth_a_child(len(scanned) if scanned is not None else _entries(config.papers_dir)) else None
         try:
             state = load_state(config.root)

@@ -38,9 +38,7 @@ def _code_version() -> str:
 CODE_VERSION = _code_version()
 from .collector import collector_paused
 from .content import parse_paper
-from .mathml import html_text
 from .model import Paper, Problem
-from .parallel import can_fork, map_forked
 from .textfiles import read_utf8
 
 if TYPE_CHECKING:
@@ -150,6 +148,9 @@ def _entry_signature(entry: os.DirEntry) -> Signature | None:
 def _parse_files(folder: Path, names: list[str], signatures: dict[str, Signature | None],
                  render_markdown: Callable[[str], str] | None,
                  while_parsing: Callable[[], None] | None) -> dict[str, tuple[Entry, tuple[str, str] | None]]:
+    from .mathml import html_text  # here, as the two below: a build with nothing to do parses nothing
+    from .parallel import can_fork, map_forked  # (mathml loads logging and ElementTree, parallel multiprocessing)
+
     def parse(name: str) -> tuple[Entry, tuple[str, str] | None]:
         path = folder / name
         text, problem = read_utf8(path)

@@ -253,9 +253,10 @@ def load_config(path: Path) -> Config:
         raise ProblemsError([Problem(where, None, "no such file (run `sitegen new DIR` to start a site)")]) from None
     except (OSError, UnicodeDecodeError) as err:
         raise ProblemsError([Problem(where, None, f"cannot read: {err}")]) from None
+    loader = UniqueKeyLoader(text)  # one parse, in C where PyYAML has it: the nodes give each key's line
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.load(text, Loader=UniqueKeyLoader) if node is not None else {}
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else {}
     except DuplicateKeyError as err:  # `title:` twice: YAML would keep the last and drop the first
         line, message = err.describe()
         raise ProblemsError([Problem(where, line, message)]) from None
@@ -263,6 +264,8 @@ def load_config(path: Path) -> Config:
         mark = getattr(err, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         raise ProblemsError([Problem(where, line, f"not valid YAML: {getattr(err, 'problem', err)}")]) from None
+    finally:
+        loader.dispose()
     if not isinstance(data, dict):
         raise ProblemsError([Problem(where, 1, "expected a mapping of settings")])
     lines = {str(k.value): k.start_mark.line + 1 for k, _ in node.value} if node is not None else {}

@@ -4,13 +4,13 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from slugify import slugify as _slugify
-
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
 def slugify(text: str, max_length: int = 0) -> str:
     """A lowercase ASCII slug (`Scaling Laws` -> `scaling-laws`), cut at a word boundary."""
+    from slugify import slugify as _slugify  # here: every command reads slugs, few make them (9 ms to load)
+
     return _slugify(text, max_length=max_length, word_boundary=bool(max_length))
 
 

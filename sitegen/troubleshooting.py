@@ -33,75 +33,72 @@ _CONTENT_KEYS = "title|authors|date|arxiv|doi|tags|categories|links|venue|source
 @dataclass(frozen=True)
 class Entry:
     """A heading of the troubleshooting page and the problems it explains: `message` is searched in
-    the problem's message, `where` (when given) in its path."""
+    the problem's message, `where` (when given) in its path. Both are regular expressions left to
+    `re`'s own cache: compiling them all cost every command 6 ms, and most never explain a problem."""
 
     anchor: str
-    message: re.Pattern[str]
-    where: re.Pattern[str] | None = None
+    message: str
+    where: str | None = None
 
     def explains(self, problem: Problem) -> bool:
-        return bool(self.message.search(problem.message)) and (self.where is None or bool(self.where.search(problem.path)))
-
-
-def _entry(anchor: str, message: str, where: str | None = None) -> Entry:
-    return Entry(anchor, re.compile(message), re.compile(where) if where is not None else None)
+        return bool(re.search(self.message, problem.message)) and (self.where is None or bool(re.search(self.where, problem.path)))
 
 
 # First match wins: specific messages first, then problems told apart by the file they are in
 # (a settings file and a content file share key names such as `title` and `tags`), then the rest.
 ENTRIES: tuple[Entry, ...] = (
     # anywhere
-    _entry("no-settings-file", r"^no such file \(run `sitegen new DIR`"),
-    _entry("cannot-read", r"^cannot read: "),
-    _entry("not-utf-8-text", r"^not UTF-8 text"),
-    _entry("duplicate-key", r'^duplicate key "'),
-    _entry("template-error", r"^template error"),
-    _entry("no-theme", r"^(theme|extends): no theme '|^theme '[^']*' cannot be loaded"),
-    _entry("theme-has-no-such-option", r"^theme\.options\.[^:]*: (theme '[^']*' has no such option|expected a value like)"),
-    _entry("no-papers-folder", r"^no such folder: put papers in "),
-    _entry("refusing-to-build-into-this-folder", r"^refusing to build into this folder"),
-    _entry("another-build-is-running", r"^another sitegen build of this site is running"),
-    _entry("an-extra-file-clashes-with-the-builds-own", r"^the build writes /.* itself; an extra file may not replace it"),
-    _entry("a-site-already-exists-here", r"^a site already exists here"),
-    _entry("no-feeds-no-sitemap", r"^base_url '[^']*' has no host, so the build writes no feeds"),
-    _entry("port-in-use", r"^port \d+ on \S+ is in use"),
+    Entry("no-settings-file", r"^no such file \(run `sitegen new DIR`"),
+    Entry("cannot-read", r"^cannot read: "),
+    Entry("not-utf-8-text", r"^not UTF-8 text"),
+    Entry("duplicate-key", r'^duplicate key "'),
+    Entry("template-error", r"^template error"),
+    Entry("no-theme", r"^(theme|extends): no theme '|^theme '[^']*' cannot be loaded"),
+    Entry("theme-has-no-such-option", r"^theme\.options\.[^:]*: (theme '[^']*' has no such option|expected a value like)"),
+    Entry("no-papers-folder", r"^no such folder: put papers in "),
+    Entry("refusing-to-build-into-this-folder", r"^refusing to build into this folder"),
+    Entry("another-build-is-running", r"^another sitegen build of this site is running"),
+    Entry("an-extra-file-clashes-with-the-builds-own", r"^the build writes /.* itself; an extra file may not replace it"),
+    Entry("a-site-already-exists-here", r"^a site already exists here"),
+    Entry("no-feeds-no-sitemap", r"^base_url '[^']*' has no host, so the build writes no feeds"),
+    Entry("port-in-use", r"^port \d+ on \S+ is in use"),
     # sitegen check
-    _entry("broken-link", r"^(broken link|broken external link) → "),
-    _entry("missing-anchor", r"^missing anchor → "),
-    _entry("missing-asset", r"^missing asset → "),
-    _entry("link-outside-the-site", r"^(link|asset) outside the site → "),
+    Entry("broken-link", r"^(broken link|broken external link) → "),
+    Entry("missing-anchor", r"^missing anchor → "),
+    Entry("missing-asset", r"^missing asset → "),
+    Entry("link-outside-the-site", r"^(link|asset) outside the site → "),
     # a theme's theme.yaml
-    _entry("bad-themeyaml", r"", _THEME_FILE),
+    Entry("bad-themeyaml", r"", _THEME_FILE),
     # the settings file
-    _entry("sitegenyaml-is-not-valid-yaml", r"^(not valid YAML|expected a mapping of settings)", _SETTINGS_FILE),
-    _entry("unknown-setting-or-bad-value-in-sitegenyaml", r"", _SETTINGS_FILE),
+    Entry("sitegenyaml-is-not-valid-yaml", r"^(not valid YAML|expected a mapping of settings)", _SETTINGS_FILE),
+    Entry("unknown-setting-or-bad-value-in-sitegenyaml", r"", _SETTINGS_FILE),
     # content files, and records an import reads (same fields, same checks)
-    _entry("no-front-matter", r"^the file must start with a '---' line"),
-    _entry("front-matter-never-closed", r"^the front matter opened on line \d+ is never closed"),
-    _entry("front-matter-is-not-valid-yaml", r"^front matter is not valid YAML"),
-    _entry("front-matter-must-be-a-mapping", r"^front matter must be a mapping"),
-    _entry("control-character-in-a-value", r"^[^:\s]+: contains the control character U\+[0-9A-F]{4}"),
-    _entry("file-name-is-not-a-slug", r"^file name: '.*' is not a slug"),
-    _entry("required-and-missing", r"^\w+: required, and missing"),
-    _entry("two-files-for-one-paper", r"^(arxiv: the same arXiv id as|doi: the same DOI as|slug: its file name differs only in case from) "),
-    _entry("bad-date", r"^date: "),
-    _entry("write-the-arxiv-id-in-quotes", r"^arxiv: write the id in quotes"),
-    _entry("not-an-arxiv-id-or-doi", r"^(arxiv: '.*' is not an arXiv id|doi: '.*' is not a DOI)"),
-    _entry("too-many-tags", r"^tags: \d+ tags; a paper may have at most"),
-    _entry("not-a-slug", r"^tags: '.*' is not a slug"),
-    _entry("link-is-not-a-web-address", r"^links: link '.*' must be an http\(s\) URL"),
-    _entry("wrong-kind-of-value", rf"^({_CONTENT_KEYS}): (expected |must not be empty|every entry must be non-empty text)"),
+    Entry("no-front-matter", r"^the file must start with a '---' line"),
+    Entry("front-matter-never-closed", r"^the front matter opened on line \d+ is never closed"),
+    Entry("front-matter-is-not-valid-yaml", r"^front matter is not valid YAML"),
+    Entry("front-matter-must-be-a-mapping", r"^front matter must be a mapping"),
+    Entry("control-character-in-a-value", r"^[^:\s]+: contains the control character U\+[0-9A-F]{4}"),
+    Entry("file-name-is-not-a-slug", r"^file name: '.*' is not a slug"),
+    Entry("required-and-missing", r"^\w+: required, and missing"),
+    Entry("two-files-for-one-paper", r"^(arxiv: the same arXiv id as|doi: the same DOI as|slug: its file name differs only in case from) "),
+    Entry("bad-date", r"^date: "),
+    Entry("write-the-arxiv-id-in-quotes", r"^arxiv: write the id in quotes"),
+    Entry("not-an-arxiv-id-or-doi", r"^(arxiv: '.*' is not an arXiv id|doi: '.*' is not a DOI)"),
+    Entry("too-many-tags", r"^tags: \d+ tags; a paper may have at most"),
+    Entry("not-a-slug", r"^tags: '.*' is not a slug"),
+    Entry("link-is-not-a-web-address", r"^links: link '.*' must be an http\(s\) URL"),
+    Entry("wrong-kind-of-value", rf"^({_CONTENT_KEYS}): (expected |must not be empty|every entry must be non-empty text)"),
     # importing
-    _entry("no-date", r"^no date: pass --date"),
-    _entry("no-importer-recognises-this-file", r"^no importer recognises this file"),
-    _entry("would-be-written-as-a-page-which-has-errors", r"^would be written as \S+, (which|but \S+) has errors"),
-    _entry("cannot-be-written-as-a-page", r"^cannot be written as \S+: "),
+    Entry("no-date", r"^no date: pass --date"),
+    Entry("no-importer-recognises-this-file", r"^no importer recognises this file"),
+    Entry("would-be-written-as-a-page-which-has-errors", r"^would be written as \S+, (which|but \S+) has errors"),
+    Entry("cannot-be-written-as-a-page", r"^cannot be written as \S+: "),
     # fetching and enriching
-    _entry("not-in-the-cache", r"^not in the cache \("),
-    _entry("not-found-on-arxiv", r"^arXiv returned no paper with the id "),
-    _entry("nothing-applied", r"^nothing applied: importing the matches would also touch "),
+    Entry("not-in-the-cache", r"^not in the cache \("),
+    Entry("not-found-on-arxiv", r"^arXiv returned no paper with the id "),
+    Entry("nothing-applied", r"^nothing applied: importing the matches would also touch "),
     # a file or folder the command could not write (the CLI names it after `sitegen VERB:`)
-    _entry("cannot-write", r"", r"^sitegen [a-z]+$"),
+    Entry("cannot-write", r"", r"^sitegen [a-z]+$"),
 )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from sitegen.config import load_config, with_base_url
 from sitegen.model import ProblemsError
@@ -86,3 +87,18 @@ def test_a_merge_key_may_still_be_overridden_in_settings(tmp_path: Path) -> None
     """`<<: *defaults` then a key of its own is YAML's way to override, not a repeat."""
     config = load_config(write(tmp_path, "params:\n  base: &base {a: 1, b: 2}\n  site: {<<: *base, b: 3}\n"))
     assert config.params["site"] == {"a": 1, "b": 3}
+
+
+@pytest.mark.skipif(not hasattr(yaml, "CSafeLoader"), reason="this PyYAML was built without libyaml: settings parse in Python")
+def test_settings_are_parsed_once_by_libyaml_with_their_lines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every command reads sitegen.yaml first: parsing it again with PyYAML's Python parser, for
+    the keys' lines, cost more than the C parse that builds the settings."""
+    def python_parser(*args, **kwargs):
+        raise AssertionError("sitegen.yaml went through PyYAML's Python parser")
+
+    monkeypatch.setattr(yaml.parser.Parser, "parse_document_start", python_parser)
+    path = write(tmp_path, "title: X\ntags:\n  scaling: [scaling laws]\nper_page: ten\n")
+    with pytest.raises(ProblemsError) as caught:
+        load_config(path)
+    assert [str(problem) for problem in caught.value.problems] == [f"{path}:4: per_page: expected a whole number of at least 1, found 'ten'"]
+    assert load_config(write(tmp_path, "title: X\ntags:\n  scaling: [scaling laws]\n")).tags[0].slug == "scaling"

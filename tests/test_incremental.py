@@ -309,6 +309,7 @@ def test_files_read_by_forked_readers_are_those_one_process_reads(root: Path, mo
     """A first build parses the content files (and renders their Markdown) on every core, and
     meanwhile does what it is given in its own process."""
     import sitegen.buildstate as buildstate
+    import sitegen.parallel as parallel  # where the readers fork: buildstate loads it only to read
     from sitegen.markdown import render_markdown
 
     (root / "content" / "papers" / "broken.md").write_text("---\ntitle: [unclosed\n---\n", encoding="utf-8")
@@ -320,7 +321,7 @@ def test_files_read_by_forked_readers_are_those_one_process_reads(root: Path, mo
     monkeypatch.setattr(buildstate.os, "cpu_count", lambda: 2)
     forks: list[int] = []
     monkeypatch.setattr(buildstate, "READ_CHUNK", 3)
-    monkeypatch.setattr(buildstate, "map_forked", lambda function, items, meanwhile, processes:
+    monkeypatch.setattr(parallel, "map_forked", lambda function, items, meanwhile, processes:
                         forks.append((len(items), processes)) or map_forked(function, items, meanwhile, processes))
     forked = BuildState()
     found = buildstate.read_papers(root / "content" / "papers", forked, render_markdown, lambda: waited.append(os.getpid()))
@@ -379,12 +380,12 @@ def test_a_rebuild_makes_only_new_authors_references_and_the_memos_forget_what_n
 def test_a_rebuild_takes_the_abstracts_text_from_the_cache(root: Path, monkeypatch) -> None:
     """Summaries, search and JSON-LD read each abstract as plain text: a rebuild takes it from the
     cache for every paper but the edited one."""
-    import sitegen.buildstate as buildstate
+    import sitegen.mathml as mathml
     import sitegen.site as site
 
     taken_out: list[str] = []
     html_text = site.html_text
-    for module in (site, buildstate):  # the view takes it out if the reader did not
+    for module in (site, mathml):  # the view takes it out if the reader (which loads it from mathml) did not
         monkeypatch.setattr(module, "html_text", lambda html: taken_out.append(html) or html_text(html))
     (root / "content" / "papers" / "p4.md").write_text(paper_text("Paper 4", body="A new abstract, $x^2$.\n"), encoding="utf-8")
     rebuild(root)

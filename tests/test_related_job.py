@@ -83,7 +83,7 @@ def test_a_build_in_a_fresh_process_leaves_scipy_to_the_child(make_site, tmp_pat
 
 def test_a_build_that_fails_stops_the_child(make_site, monkeypatch) -> None:
     root = make_site({"good": paper_text("Fine"), "bad": "---\ntitle: [unclosed\n---\nText.\n"})
-    monkeypatch.setattr("sitegen.build.worth_a_child", lambda papers: True)
+    monkeypatch.setattr(related_job, "worth_a_child", lambda papers: True)
     with pytest.raises(ProblemsError):
         build(load_config(root / "sitegen.yaml"))
     assert multiprocessing.active_children() == []
@@ -96,9 +96,9 @@ def test_a_build_that_finds_nothing_changed_stops_the_child(make_site, monkeypat
     build(config)
     path = root / "content" / "papers" / "p1.md"
     os.utime(path, (path.stat().st_atime + 10, path.stat().st_mtime + 10))
-    monkeypatch.setattr("sitegen.build.worth_a_child", lambda papers: True)
-    made = []
-    monkeypatch.setattr("sitegen.build.RelatedPapers", lambda fork: made.append(fork) or related_job.RelatedPapers(fork=fork))
+    monkeypatch.setattr(related_job, "worth_a_child", lambda papers: True)  # build.py loads both only once it has work
+    made, real = [], related_job.RelatedPapers
+    monkeypatch.setattr(related_job, "RelatedPapers", lambda fork: made.append(fork) or real(fork=fork))
     assert build(config).rendered == 0
     assert made == [True] and multiprocessing.active_children() == []
 
@@ -107,14 +107,14 @@ def test_a_build_given_its_state_computes_related_papers_here(make_site, monkeyp
     """`sitegen serve` passes its state and forks a full build after each save: SciPy, loaded by
     its first build, is inherited by those, so no build of serve's starts a child for it."""
     root = make_site({f"p{n}": paper_text(f"Paper {n}") for n in range(3)})
-    monkeypatch.setattr("sitegen.build.worth_a_child", lambda papers: True)
-    made = []
+    monkeypatch.setattr(related_job, "worth_a_child", lambda papers: True)
+    made, real = [], related_job.RelatedPapers
 
     def recorded(memo=None, fork=False):
         made.append(fork)
-        return related_job.RelatedPapers(memo, fork)
+        return real(memo, fork)
 
-    monkeypatch.setattr("sitegen.build.RelatedPapers", recorded)
+    monkeypatch.setattr(related_job, "RelatedPapers", recorded)
     monkeypatch.setattr("sitegen.pipeline.RelatedPapers", recorded)
     build(load_config(root / "sitegen.yaml"), state=BuildState())
     assert made == [False]
