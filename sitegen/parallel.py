@@ -18,7 +18,11 @@ from typing import Any, Callable
 
 from .model import Problem, ProblemsError
 
-MIN_PAGES_PER_WORKER = 1500
+# Pages each render worker must have before the render forks workers at all. Measured on 2 cores,
+# cold builds in turns against a single process (benchmarks/ab.py --kind cold): two workers of
+# about 270 pages each broke even (60 papers, 535 pages), and gained from about 400 each (100
+# papers: -0.09 s of 1.08 s; the sample site: -0.08 s of 1.31 s; 300 papers: -0.22 s of 1.54 s).
+MIN_PAGES_PER_WORKER = 400
 CHUNK = 50  # pages a worker takes at a time: small enough that workers finish together
 # The job of the current render_all call, set before forking so that workers inherit it:
 # (render_one, number of pages, shared count of pages taken, what to send back).
