@@ -23,8 +23,11 @@ SETTINGS = "title: Preview test\nper_page: 5\n"
 
 def _ctrl_c_stops() -> None:
     """In the server process: Ctrl-C stops it even when the tests run as a background job or under
-    nohup (the shell then makes every process it starts ignore SIGINT, and Python keeps that)."""
+    nohup (the shell then makes every process it starts ignore SIGINT, and Python keeps that), and
+    a closed terminal does too: under nohup SIGHUP is ignored as well, and `sitegen serve` rightly
+    leaves an ignored signal ignored."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
 
 
 class Server:
